@@ -1,0 +1,3 @@
+from policygate.cli import main
+
+main()

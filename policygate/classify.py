@@ -1,0 +1,35 @@
+"""Which kind of document is this: a Kubernetes object, a compose file, a workflow...
+
+Rules declare the kind they check (their `scope`); everything else in a YAML file is
+skipped quietly, because GitOps repositories hold plenty of YAML that is nobody's policy
+concern (Helm values, tool configs).
+"""
+from __future__ import annotations
+
+from policygate.model import Document
+
+KUBERNETES = "kubernetes"
+COMPOSE = "compose"
+WORKFLOW = "workflow"
+
+
+def _is_compose_name(name: str) -> bool:
+    return name.startswith(("docker-compose", "compose")) and name.endswith((".yaml", ".yml"))
+
+
+def document_kind(document: Document) -> str | None:
+    if document.kind is not None:
+        return document.kind
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if isinstance(api_version, str) and isinstance(kind, str) and api_version and kind:
+        return KUBERNETES
+    directory, _, name = document.file.rpartition("/")
+    if (directory == ".github/workflows" or directory.endswith("/.github/workflows")) \
+            and isinstance(data.get("jobs"), dict):
+        return WORKFLOW
+    if _is_compose_name(name) and isinstance(data.get("services"), dict):
+        return COMPOSE
+    return None

@@ -1,0 +1,246 @@
+"""`.policygate.yaml`: find it, validate it, turn it into typed settings.
+
+Errors name the file, line and key and suggest the closest valid key, because a config
+typo that is silently ignored weakens the gate without anybody noticing. jsonschema is
+slow to import, so a config that validated once is remembered by content hash and the
+pre-commit path skips the import on later runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policygate.locate import locate
+from policygate.model import Document, Severity, format_path
+from policygate.parsers.yaml import Limits, decode, parse_yaml
+
+CONFIG_NAME = ".policygate.yaml"
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
+# Families whose rule IDs come from policies at run time, not from the registry.
+DYNAMIC_FAMILIES = ("rego", "gatekeeper")
+
+
+class ConfigError(Exception):
+    """A config problem; str() is the one-line message, starting with file:line."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    enabled: bool | None = None
+    severity: Severity | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigException:
+    """One entry of `exceptions:`; `line` is where it is written, for messages."""
+
+    rules: tuple[str, ...]
+    reason: str
+    files: tuple[str, ...] = ()
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    owner: str | None = None
+    expires: datetime.date | None = None
+    line: int = 0
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: str | None = None
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    pss: dict[str, str] = field(default_factory=dict)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    limits: Limits = Limits()
+    exceptions: tuple[ConfigException, ...] = ()
+    sections: dict[str, Any] = field(default_factory=dict)  # images, policies, approvals, ...
+
+
+def find_config(root: Path) -> Path | None:
+    candidate = root / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def _cache_marker(digest: str) -> Path | None:
+    if os.environ.get("POLICYGATE_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "policygate" / "valid-config" / digest
+
+
+def _schema_errors(data: Any, document: Document, display: str, raw: bytes) -> None:
+    """Validate against the JSON schema, unless these exact bytes validated before."""
+    schema_bytes = SCHEMA_PATH.read_bytes()
+    marker = _cache_marker(hashlib.sha256(schema_bytes + b"\0" + raw).hexdigest())
+    if marker is not None and marker.exists():
+        return
+    import jsonschema
+
+    schema = json.loads(schema_bytes)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        # One line per problem (the most relevant branch of each), in file order.
+        described = {}
+        for error in errors:
+            best = jsonschema.exceptions.best_match([error])
+            message = _describe(best, document, display)
+            described[message] = locate(document, tuple(best.absolute_path)).line
+        raise ConfigError("\n".join(sorted(described, key=described.__getitem__)))
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only home only costs the validation time
+
+
+def _position(document: Document, path: tuple[Any, ...], display: str) -> str:
+    location = locate(document, path)
+    return f"{display}:{location.line}:{location.column}"
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return f"in `{format_path(path)}`" if path else "at the top level"
+
+
+_RULE_SETTING_HELP = ("use off, error, warning, note, true/false, or a mapping with "
+                      "enabled/severity/params")
+
+
+def _describe(error: Any, document: Document, display: str) -> str:
+    path = tuple(error.absolute_path)
+    if error.validator == "oneOf" and len(path) == 2 and path[0] == "rules":
+        hint = _suggest(str(error.instance), ["off", "error", "warning", "note"])
+        return (f"{_position(document, path, display)}: `{format_path(path)}` is "
+                f"{error.instance!r}: {_RULE_SETTING_HELP}{hint}")
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))[0]
+        return (f"{_position(document, path + (unknown,), display)}: unknown key {unknown!r} "
+                f"{_where(path)}{_suggest(unknown, allowed)} (valid keys: {', '.join(allowed)})")
+    if error.validator == "required":
+        return f"{_position(document, path, display)}: {error.message} {_where(path)}"
+    if error.validator in ("enum", "const"):
+        options = error.validator_value if error.validator == "enum" else [error.validator_value]
+        value = error.instance
+        hint = _suggest(str(value), [str(o) for o in options])
+        return (f"{_position(document, path, display)}: `{format_path(path)}` is {value!r}, "
+                f"expected one of {', '.join(map(str, options))}{hint}")
+    return f"{_position(document, path, display)}: `{format_path(path) or 'config'}`: {error.message}"
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def _known_rule_pattern(pattern: str) -> bool:
+    from policygate.rules import known_pattern
+
+    return pattern.partition("/")[0] in DYNAMIC_FAMILIES or known_pattern(pattern)
+
+
+def _rule_ids() -> list[str]:
+    from policygate.rules import PIPELINE_RULES, all_rules
+
+    ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
+    return ids + sorted({rule_id.partition("/")[0] for rule_id in ids})
+
+
+def _check_rule_pattern(pattern: str, document: Document, path: tuple[Any, ...],
+                        display: str) -> None:
+    if not _known_rule_pattern(pattern):
+        raise ConfigError(f"{_position(document, path, display)}: unknown rule or family "
+                          f"{pattern!r}{_suggest(pattern, _rule_ids())} (see `policygate rules`)")
+
+
+def _rule_setting(value: Any) -> RuleSetting:
+    if value is False or value == "off":
+        return RuleSetting(enabled=False)
+    if value is True:
+        return RuleSetting(enabled=True)
+    if isinstance(value, str):
+        return RuleSetting(severity=Severity.parse(value))
+    severity = value.get("severity")
+    return RuleSetting(enabled=value.get("enabled"),
+                       severity=Severity.parse(severity) if severity else None,
+                       params=dict(value.get("params") or {}))
+
+
+def _exceptions(entries: list[dict[str, Any]], document: Document,
+                display: str) -> tuple[ConfigException, ...]:
+    result = []
+    for index, entry in enumerate(entries):
+        rules = tuple(entry["rules"]) if "rules" in entry else (entry["rule"],)
+        for position, pattern in enumerate(rules):
+            key_path = ("exceptions", index) + (("rules", position) if "rules" in entry else ("rule",))
+            _check_rule_pattern(pattern, document, key_path, display)
+        expires = None
+        if "expires" in entry:
+            try:
+                expires = datetime.date.fromisoformat(entry["expires"])
+            except ValueError:
+                raise ConfigError(f"{_position(document, ('exceptions', index, 'expires'), display)}: "
+                                  f"invalid date {entry['expires']!r} (use YYYY-MM-DD)") from None
+        result.append(ConfigException(
+            rules=rules, reason=entry["reason"], files=tuple(entry.get("files", ())),
+            kind=entry.get("kind"), namespace=entry.get("namespace"), name=entry.get("name"),
+            owner=entry.get("owner"), expires=expires,
+            line=locate(document, ("exceptions", index)).line, index=index + 1))
+    return tuple(result)
+
+
+def load_config(path: Path, display: str) -> Config:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{display}: cannot read the config: {error.strerror}") from None
+    text = decode(raw, display)
+    if not isinstance(text, str):
+        raise ConfigError(f"{display}:1:1: {text.message}")
+    parsed = parse_yaml(text, display, Limits())
+    if parsed.findings:
+        problem = parsed.findings[0]
+        raise ConfigError(f"{display}:{problem.location.line}:{problem.location.column}: "
+                          f"{problem.message}")
+    if not parsed.documents:
+        return Config(path=display)
+    if len(parsed.documents) > 1:
+        raise ConfigError(f"{display}:{parsed.documents[1].start_line}:1: the config must be a "
+                          f"single YAML document")
+    document = parsed.documents[0]
+    for duplicate in document.problems:
+        raise ConfigError(f"{display}:{duplicate.location.line}:{duplicate.location.column}: "
+                          f"{duplicate.message}")
+    data = document.data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{display}:{document.start_line}:1: the config must be a mapping of "
+                          f"settings (rules:, pss:, paths:, exceptions:, ...)")
+    _schema_errors(data, document, display, raw)
+    rules = {}
+    for pattern, value in (data.get("rules") or {}).items():
+        _check_rule_pattern(pattern, document, ("rules", pattern), display)
+        rules[pattern] = _rule_setting(value)
+    paths = data.get("paths") or {}
+    limits = dataclasses.replace(Limits(), **(data.get("limits") or {}))
+    return Config(
+        path=display, rules=rules, pss=dict(data.get("pss") or {}),
+        include=tuple(paths.get("include") or ()), exclude=tuple(paths.get("exclude") or ()),
+        limits=limits, exceptions=_exceptions(data.get("exceptions") or [], document, display),
+        sections={key: data[key] for key in ("images", "policies", "approvals", "gatekeeper",
+                                              "github") if key in data})
+
+
+def starter_config() -> str:
+    return (Path(__file__).parent / "data" / "starter.policygate.yaml").read_text(encoding="utf-8")

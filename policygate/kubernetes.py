@@ -1,0 +1,126 @@
+"""Kubernetes object model: which documents are objects, and where their pods are.
+
+Every rule about pods goes through `pod_specs`, so a workload kind added here is
+covered by every pod rule at once, with paths that point inside the right template.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from policygate.model import Document, FieldPath, Resource, ResourceId
+
+# kind -> (API groups it may come from, path from the object root to the PodSpec).
+# "" is the core group; None accepts any group (built-in kinds are unambiguous).
+_POD_SPEC_PATHS: dict[str, tuple[frozenset[str] | None, FieldPath]] = {
+    "Pod": (frozenset({""}), ("spec",)),
+    "PodTemplate": (frozenset({""}), ("template", "spec")),
+    "ReplicationController": (frozenset({""}), ("spec", "template", "spec")),
+    "Deployment": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
+    "ReplicaSet": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
+    "StatefulSet": (frozenset({"apps"}), ("spec", "template", "spec")),
+    "DaemonSet": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
+    "Job": (frozenset({"batch"}), ("spec", "template", "spec")),
+    "CronJob": (frozenset({"batch"}), ("spec", "jobTemplate", "spec", "template", "spec")),
+    "Rollout": (frozenset({"argoproj.io"}), ("spec", "template", "spec")),
+    # OpenShift serves DeploymentConfig from apps.openshift.io and, historically, from v1.
+    "DeploymentConfig": (frozenset({"apps.openshift.io", ""}), ("spec", "template", "spec")),
+}
+
+CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def api_group(api_version: str) -> str:
+    return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
+def as_resource(document: Document) -> Resource | None:
+    """A document is a Kubernetes object when it is a mapping with apiVersion and kind."""
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+        return None
+    metadata = data.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    name = metadata.get("name") or metadata.get("generateName")
+    namespace = metadata.get("namespace")
+    return Resource(document, ResourceId(api_version, kind,
+                                         namespace if isinstance(namespace, str) else None,
+                                         name if isinstance(name, str) else None))
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    field: str          # containers | initContainers | ephemeralContainers
+    index: int
+    name: str
+    data: dict[str, Any]
+    path: FieldPath
+
+    def describe(self) -> str:
+        kind = {"containers": "container", "initContainers": "init container",
+                "ephemeralContainers": "ephemeral container"}[self.field]
+        return f"{kind} {json.dumps(self.name, ensure_ascii=False)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PodSpec:
+    """A pod spec inside a resource, with the metadata that applies to its pods."""
+
+    resource: Resource
+    spec: dict[str, Any]
+    path: FieldPath
+    metadata: dict[str, Any]
+    metadata_path: FieldPath
+
+    def field_path(self, *elements: str | int) -> FieldPath:
+        return self.path + elements
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        value = self.metadata.get("annotations")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def is_windows(self) -> bool:
+        os_spec = self.spec.get("os")
+        return isinstance(os_spec, dict) and os_spec.get("name") == "windows"
+
+    def containers(self) -> Iterator[Container]:
+        for field in CONTAINER_FIELDS:
+            items = self.spec.get(field)
+            if not isinstance(items, list):
+                continue
+            for index, item in enumerate(items):
+                if isinstance(item, dict):
+                    name = item.get("name")
+                    yield Container(field, index, name if isinstance(name, str) else f"#{index}",
+                                    item, self.path + (field, index))
+
+
+def _walk(data: Any, path: FieldPath) -> Any:
+    for element in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(element)
+    return data
+
+
+def pod_specs(resource: Resource) -> list[PodSpec]:
+    entry = _POD_SPEC_PATHS.get(resource.id.kind)
+    if entry is None:
+        return []
+    groups, path = entry
+    if groups is not None and api_group(resource.id.api_version) not in groups:
+        return []
+    spec = _walk(resource.data, path)
+    if not isinstance(spec, dict):
+        return []
+    metadata_path = path[:-1] + ("metadata",)
+    metadata = _walk(resource.data, metadata_path)
+    return [PodSpec(resource, spec, path, metadata if isinstance(metadata, dict) else {},
+                    metadata_path)]

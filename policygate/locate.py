@@ -1,0 +1,55 @@
+"""Turn a field path into file:line:column using the parser's node tree.
+
+Rules never compute line numbers: they name a field path, and this stage walks the YAML
+nodes to it. A path that does not exist (a required field that is missing) resolves to
+the nearest existing parent, which is where the author has to add it.
+"""
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from policygate.model import Document, FieldPath, Location
+
+
+def _child(node: Node, element: str | int) -> tuple[Node, Node] | None:
+    """Return (anchor node for the position, value node) of one path step."""
+    if type(node) is MappingNode:
+        wanted = str(element)
+        # Last match wins, like the constructed data (duplicate keys keep the last value).
+        for key, value in reversed(node.value):
+            if type(key) is ScalarNode and key.value == wanted:
+                return key, value
+        return None
+    if type(node) is SequenceNode and isinstance(element, int) and 0 <= element < len(node.value):
+        item = node.value[element]
+        return item, item
+    return None
+
+
+def _end_line(start: Node, value: Node) -> int:
+    end = value.end_mark
+    last = end.line if end.column == 0 and end.line > value.start_mark.line else end.line + 1
+    return max(last, start.start_mark.line + 1)
+
+
+def locate(document: Document, path: FieldPath) -> Location:
+    """Position of `path` in the document, or of its deepest existing prefix."""
+    node = document.node
+    if node is None:
+        positions = document.positions or {}
+        for length in range(len(path), 0, -1):
+            if path[:length] in positions:
+                return positions[path[:length]]
+        return Location(document.start_line, 1, document.start_line)
+    anchor: Node = node
+    value: Node = node
+    for element in path:
+        step = _child(value, element)
+        if step is None:
+            break
+        anchor, value = step
+    if anchor is node:
+        line = node.start_mark.line + 1
+        return Location(line, node.start_mark.column + 1, line)
+    return Location(anchor.start_mark.line + 1, anchor.start_mark.column + 1,
+                    _end_line(anchor, value))

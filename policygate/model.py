@@ -1,0 +1,208 @@
+"""The plain data that flows between pipeline stages.
+
+Stages exchange these dataclasses and nothing else, so each stage can be tested alone
+and a worker process can hand its results back by pickling them.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+PathElement = Union[str, int]
+FieldPath = tuple[PathElement, ...]
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `severity >= Severity.WARNING` reads naturally."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or note)") from None
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
+
+
+def format_path(path: FieldPath) -> str:
+    """Render a field path the way kubectl and OPA users write it.
+
+    Keys that are not identifiers (annotation names, dotted keys) are bracket-quoted so
+    the string parses back to the same path.
+    """
+    parts: list[str] = []
+    for element in path:
+        if isinstance(element, int):
+            parts.append(f"[{element}]")
+        elif _PLAIN_KEY.match(element):
+            parts.append(f".{element}" if parts else element)
+        else:
+            escaped = element.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'["{escaped}"]')
+    return "".join(parts)
+
+
+_PATH_TOKEN = re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
+def parse_path(text: str) -> FieldPath:
+    """Inverse of `format_path`; raises ValueError on anything it would not produce."""
+    elements: list[PathElement] = []
+    position = 0
+    while position < len(text):
+        match = _PATH_TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise ValueError(f"invalid field path {text!r} at character {position + 1}")
+        name, index, quoted = match.groups()
+        if name is not None:
+            elements.append(name)
+        elif index is not None:
+            elements.append(int(index))
+        else:
+            elements.append(re.sub(r"\\(.)", r"\1", quoted))
+        position = match.end()
+    return tuple(elements)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """1-based position of a finding; end_line is inclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceId:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"apiVersion": self.api_version, "kind": self.kind,
+                "namespace": self.namespace, "name": self.name}
+
+    def __str__(self) -> str:
+        name = self.name or "<unnamed>"
+        return f"{self.kind}/{self.namespace}/{name}" if self.namespace else f"{self.kind}/{name}"
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML/JSON document (or one item of a `kind: List`) with its source positions.
+
+    `node` is the composed YAML node tree; it is kept only while the file is being
+    checked and lets the locate stage turn a field path into a line without storing a
+    position for every value. `problems` are parse findings (duplicate keys) that are
+    reported only if a later stage recognises the document.
+
+    Formats that are not YAML (Dockerfiles) have no node tree: their parser records
+    `positions` for the field paths it produces, and sets `kind` to the format name.
+    """
+
+    file: str
+    index: int
+    data: Any
+    node: Any
+    start_line: int
+    end_line: int
+    problems: list[Finding] = field(default_factory=list)
+    kind: str | None = None
+    positions: dict[FieldPath, Location] | None = None
+
+
+@dataclass(slots=True)
+class Resource:
+    """A Kubernetes object: a document with apiVersion and kind."""
+
+    document: Document
+    id: ResourceId
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.document.data
+
+    @property
+    def file(self) -> str:
+        return self.document.file
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule reports: a message and where in the object, never a line number."""
+
+    message: str
+    path: FieldPath = ()
+    rule: str | None = None
+    severity: Severity | None = None
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is not counted: which mechanism, written where, and the reason."""
+
+    kind: str                   # comment | annotation | exception | baseline
+    reason: str | None
+    origin: str                 # "deploy/web.yaml:12" or ".policygate.yaml:30 (exception #2)"
+    owner: str | None = None
+    expires: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reason": self.reason, "by": self.origin,
+                "owner": self.owner, "expires": self.expires}
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    file: str
+    location: Location | None = None
+    resource: ResourceId | None = None
+    path: FieldPath = ()
+    source: str = "builtin"
+    fix: str | None = None
+    suppression: Suppression | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        line = self.location.line if self.location else 0
+        column = self.location.column if self.location else 0
+        return (self.file, line, column, self.rule, self.message)
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one run found.
+
+    `failures` are problems with the run itself (an engine crash, an internal error):
+    they are printed, the scan goes on, and the exit code becomes 2 — a check that did
+    not run is never reported as a pass.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    resources: int = 0
+    failures: list[str] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def worst(self) -> Severity | None:
+        return max((finding.severity for finding in self.findings), default=None)

@@ -1,0 +1,39 @@
+"""Pick the parser for a file and apply the limits every parser shares.
+
+YAML (and JSON, a subset of it) is the default; formats with their own syntax register
+a name predicate and a parse function in `_PARSERS`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from policygate.model import Finding
+from policygate.parsers.yaml import Limits, ParsedFile, decode, limit_finding, parse_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+
+ParseFunction = Callable[[str, str, Limits], ParsedFile]
+# (file-name predicate, parser) pairs tried in order before the YAML default.
+_PARSERS: list[tuple[Callable[[str], bool], ParseFunction]] = []
+
+
+def _parser_for(name: str) -> ParseFunction:
+    for matches, parse in _PARSERS:
+        if matches(name):
+            return parse
+    return parse_yaml
+
+
+def handles(name: str) -> bool:
+    """Is a file with this base name one the gate understands (walked directories)?"""
+    return name.endswith(YAML_SUFFIXES) or any(matches(name) for matches, _ in _PARSERS)
+
+
+def parse_bytes(raw: bytes, file: str, limits: Limits) -> ParsedFile:
+    if len(raw) > limits.max_file_bytes:
+        return ParsedFile([], [limit_finding(file, "max_file_bytes", limits.max_file_bytes,
+                                             "file size (in bytes)")])
+    text = decode(raw, file)
+    if isinstance(text, Finding):
+        return ParsedFile([], [text])
+    return _parser_for(file.rpartition("/")[2])(text, file, limits)

@@ -1,0 +1,274 @@
+"""Safe, bounded YAML (and JSON) loading that keeps the node tree for positions.
+
+PyYAML's safe constructor never executes anything, but on its own it happily builds a
+"billion laughs" graph or a self-referencing list, and nothing in it bounds file size or
+document count. Every limit here turns into a `parse/limit-exceeded` finding that names
+the limit and the setting that raises it, so one hostile file never stops the scan.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from policygate.model import Document, Finding, Location, Severity
+
+try:
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml: slower, same results
+    _BaseLoader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_file_bytes: int = 16 * 1024 * 1024
+    max_documents: int = 10_000
+    max_depth: int = 128
+    max_nodes: int = 1_000_000
+
+    # Settings users raise in `.policygate.yaml` (`limits:` section); named in messages.
+    SETTINGS = {
+        "max_file_bytes": "limits.max_file_bytes",
+        "max_documents": "limits.max_documents",
+        "max_depth": "limits.max_depth",
+        "max_nodes": "limits.max_nodes",
+    }
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    documents: list[Document]
+    findings: list[Finding]
+    text: str | None = None  # the decoded source, for stages that read comments
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that records duplicate keys and keeps timestamps as strings.
+
+    Kubernetes decodes YAML into JSON, where a timestamp is just a string; turning it
+    into a `datetime` would make policies see a different value than the API server.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[Node] = []
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        own_pairs = node.value  # flatten_mapping removes `<<` entries from this list in place
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            seen: set[Any] = set()
+            for key_node, _ in own_pairs:
+                key = key_node.value if isinstance(key_node, ScalarNode) else id(key_node)
+                if key in seen:
+                    self.duplicate_keys.append(key_node)
+                seen.add(key)
+        return mapping
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def source_lines(text: str) -> list[str]:
+    """Split lines exactly where the YAML parser counts them (not str.splitlines)."""
+    return _LINE_BREAK.split(text)
+
+
+def _finding(rule: str, severity: Severity, message: str, file: str,
+             line: int = 1, column: int = 1) -> Finding:
+    return Finding(rule=rule, severity=severity, message=message, file=file,
+                   location=Location(line, column, line), source="parser")
+
+
+def limit_finding(file: str, limit: str, value: int, what: str, line: int = 1) -> Finding:
+    setting = Limits.SETTINGS[limit]
+    return _finding("parse/limit-exceeded", Severity.ERROR,
+                    f"{what} exceeds the limit of {value:,} ({limit}); the file was not "
+                    f"checked past this point — raise `{setting}` in .policygate.yaml if "
+                    f"this is legitimate", file, line)
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(raw: bytes, file: str) -> str | Finding:
+    """Decode like YAML readers do (BOM-aware, UTF-8 otherwise); binary data is refused."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            encoding = name
+            break
+    if encoding == "utf-8" and b"\0" in raw:
+        line = raw[:raw.index(b"\0")].count(b"\n") + 1
+        return _finding("parse/binary-file", Severity.NOTE,
+                        "binary content (NUL byte); file skipped", file, line)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return _finding("parse/invalid-encoding", Severity.ERROR,
+                        f"not valid {encoding.upper()} at byte {error.start}: save the file as UTF-8",
+                        file, line, column)
+    if "\0" in text:
+        return _finding("parse/binary-file", Severity.NOTE,
+                        "binary content (NUL character); file skipped", file)
+    return text
+
+
+def _shape_exceeded(root: Node, shared: bool, limits: Limits) -> tuple[str, int] | None:
+    """Return (limit name, value) when the document, aliases expanded, is too big or deep.
+
+    Without anchors the graph is a tree and one pass suffices; with anchors, sizes are
+    memoised per node so a billion-laughs graph costs as much as its text, and a node
+    that reaches itself is reported instead of looping.
+    """
+    if not shared:
+        count = 0
+        stack: list[tuple[Node, int]] = [(root, 1)]
+        while stack:
+            node, depth = stack.pop()
+            count += 1
+            if depth > limits.max_depth:
+                return "max_depth", limits.max_depth
+            value = node.value
+            if type(node) is MappingNode:
+                for key, item in value:
+                    stack.append((key, depth + 1))
+                    stack.append((item, depth + 1))
+            elif type(node) is SequenceNode:
+                for item in value:
+                    stack.append((item, depth + 1))
+        return ("max_nodes", limits.max_nodes) if count > limits.max_nodes else None
+
+    sizes: dict[int, tuple[int, int]] = {}
+    in_progress: set[int] = set()
+    work: list[tuple[Node, bool]] = [(root, False)]
+    while work:
+        node, done = work.pop()
+        key = id(node)
+        children: list[Node] = []
+        if type(node) is MappingNode:
+            children = [child for pair in node.value for child in pair]
+        elif type(node) is SequenceNode:
+            children = node.value
+        if done:
+            size = 1 + sum(sizes[id(child)][0] for child in children)
+            depth = 1 + max((sizes[id(child)][1] for child in children), default=0)
+            in_progress.discard(key)
+            if size > limits.max_nodes:
+                return "max_nodes", limits.max_nodes
+            if depth > limits.max_depth:
+                return "max_depth", limits.max_depth
+            sizes[key] = (size, depth)
+            continue
+        if key in sizes:
+            continue
+        if key in in_progress:
+            return "recursive", 0
+        in_progress.add(key)
+        work.append((node, True))
+        work.extend((child, False) for child in children if id(child) not in sizes)
+    return None
+
+
+def _end_line(node: Node) -> int:
+    """1-based inclusive last line; block nodes end at column 0 of the following line."""
+    end = node.end_mark
+    last = end.line if end.column == 0 else end.line + 1
+    return max(last, node.start_mark.line + 1)
+
+
+def _documents_of(file: str, index: int, data: Any, node: Node) -> list[Document]:
+    """Expand `kind: List` into its items, each positioned at its own node."""
+    if (isinstance(data, dict) and data.get("kind") == "List"
+            and isinstance(data.get("items"), list) and type(node) is MappingNode):
+        items_node = next((value for key, value in node.value
+                           if isinstance(key, ScalarNode) and key.value == "items"), None)
+        if type(items_node) is SequenceNode and len(items_node.value) == len(data["items"]):
+            return [Document(file, index, item, item_node, item_node.start_mark.line + 1,
+                             _end_line(item_node))
+                    for item, item_node in zip(data["items"], items_node.value)]
+    return [Document(file, index, data, node, node.start_mark.line + 1, _end_line(node))]
+
+
+def _error_finding(file: str, source: str, error: yaml.YAMLError) -> Finding:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if isinstance(error, yaml.MarkedYAMLError):
+        problem = error.problem or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            return _finding("parse/limit-exceeded", Severity.ERROR,
+                            "nesting deeper than the YAML parser's limit of 1,000 levels; "
+                            "the file was not checked past this point", file, line, column)
+        text = f"{error.context}: {problem}" if error.context else problem
+    elif isinstance(error, yaml.reader.ReaderError):
+        character = error.character
+        code = ord(character) if isinstance(character, str) else character
+        text = f"unacceptable character #x{code:04x}: special characters are not allowed"
+        line = source.count("\n", 0, error.position) + 1
+        column = error.position - (source.rfind("\n", 0, error.position) + 1) + 1
+    else:
+        text = str(error)
+    return _finding("parse/invalid-yaml", Severity.ERROR,
+                    " ".join(text.split()), file, line, column)
+
+
+def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
+    """Parse every document; stop at the first syntax error but keep what came before."""
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    shared = "&" in text
+    loader = _Loader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if index >= limits.max_documents:
+                findings.append(limit_finding(file, "max_documents", limits.max_documents,
+                                              "number of documents", node.start_mark.line + 1))
+                break
+            exceeded = _shape_exceeded(node, shared, limits)
+            if exceeded is not None:
+                limit, value = exceeded
+                line = node.start_mark.line + 1
+                if limit == "recursive":
+                    findings.append(_finding("parse/invalid-yaml", Severity.ERROR,
+                                             "an alias refers to its own anchor (recursive "
+                                             "structure)", file, line))
+                else:
+                    what = "nesting depth" if limit == "max_depth" \
+                        else "number of values (with aliases expanded)"
+                    findings.append(limit_finding(file, limit, value, f"document {index + 1}: {what}", line))
+                index += 1
+                continue
+            loader.duplicate_keys = []
+            data = loader.construct_document(node)
+            if data is not None:
+                expanded = _documents_of(file, index, data, node)
+                expanded[0].problems.extend(_duplicate_findings(file, loader.duplicate_keys))
+                documents.extend(expanded)
+            index += 1
+    except yaml.YAMLError as error:
+        findings.append(_error_finding(file, text, error))
+    except RecursionError:
+        findings.append(limit_finding(file, "max_depth", limits.max_depth, "nesting depth"))
+    finally:
+        loader.dispose()
+    return ParsedFile(documents, findings, text)
+
+
+def _duplicate_findings(file: str, keys: list[Node]) -> list[Finding]:
+    return [_finding("parse/duplicate-key", Severity.WARNING,
+                     f"duplicate key {key.value!r}: Kubernetes keeps only the last value, "
+                     f"remove one of them", file, key.start_mark.line + 1, key.start_mark.column + 1)
+            for key in keys]

@@ -1,0 +1,186 @@
+"""The check pipeline: read -> parse -> resources -> evaluate -> locate -> filter, per file.
+
+Each file is processed completely and then dropped (its node tree included), so memory
+follows the largest file, not the repository; large scans fan files out to worker
+processes, which hand back only findings. Config exceptions and the baseline need the
+whole picture and are applied once the files are merged.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from policygate.baseline import apply_baseline
+from policygate.classify import KUBERNETES, document_kind
+from policygate.kubernetes import as_resource, pod_specs
+from policygate.locate import locate
+from policygate.model import Document, Finding, Location, Report, Resource, Severity
+from policygate.parsers import parse_bytes
+from policygate.parsers.yaml import Limits
+from policygate.rules import RuleContext
+from policygate.settings import ActiveRule, RuleSet, Settings
+from policygate.sources.files import SourceFile
+from policygate.suppress import Directive, apply_directives
+from policygate.suppress.annotations import annotation_directive
+from policygate.suppress.comments import comment_directives
+from policygate.suppress.exceptions import apply_exceptions
+
+# Below this many files a worker pool costs more (fork + pickling) than it saves.
+_PARALLEL_MIN_FILES = 64
+
+
+@dataclass(slots=True)
+class FileResult:
+    findings: list[Finding]
+    suppressed: list[Finding] = field(default_factory=list)
+    resources: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _evaluate(document: Document, kind: str, resource: Resource | None,
+              rules: Sequence[ActiveRule], context: RuleContext,
+              failures: list[str]) -> list[Finding]:
+    """Run every rule whose scope fits this document: pod rules once per pod spec,
+    resource rules once per Kubernetes object, other scopes once per document of that kind."""
+    findings: list[Finding] = []
+    pods = None
+    for active in rules:
+        rule = active.rule
+        targets: Sequence[object]
+        if rule.scope == "pod" and resource is not None:
+            pods = pod_specs(resource) if pods is None else pods
+            targets = pods
+        elif rule.scope == "resource" and resource is not None:
+            targets = (resource,)
+        elif rule.scope == kind and resource is None:
+            targets = (document,)
+        else:
+            continue
+        for target in targets:
+            try:
+                violations = list(rule.check(target, context))
+            except Exception as error:  # a rule bug must not hide the other results
+                subject = resource.id if resource is not None else f"document {document.index + 1}"
+                failures.append(f"{document.file}: internal error in rule {rule.id} on "
+                                f"{subject}: {type(error).__name__}: {error}")
+                continue
+            for violation in violations:
+                findings.append(Finding(
+                    rule=violation.rule or rule.id,
+                    severity=violation.severity or active.severity,
+                    message=violation.message, file=document.file,
+                    resource=resource.id if resource is not None else None,
+                    location=locate(document, violation.path),
+                    path=violation.path, fix=violation.fix))
+    return findings
+
+
+def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
+    settings = rule_set.settings
+    parsed = parse_bytes(raw, file, settings.limits)
+    findings = list(parsed.findings)
+    failures: list[str] = []
+    directives: list[Directive] = []
+    resources = 0
+    for document in parsed.documents:
+        kind = document_kind(document)
+        if kind is None:
+            continue
+        resources += 1
+        resource = as_resource(document) if kind == KUBERNETES else None
+        for problem in document.problems:
+            problem.resource = resource.id if resource is not None else None
+            findings.append(problem)
+        findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
+                                  failures))
+        directive = annotation_directive(resource) if resource is not None else None
+        if directive is not None:
+            directives.append(directive)
+    configured = [f for f in map(settings.configure, findings) if f is not None]
+    if parsed.documents and parsed.text is not None:
+        directives.extend(comment_directives(parsed.text, file, parsed.documents))
+    if not directives:
+        return FileResult(configured, [], resources, failures)
+    kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
+                                                  rule_set.known)
+    kept.extend(f for f in map(settings.configure, problems) if f is not None)
+    return FileResult(kept, suppressed, resources, failures)
+
+
+def read_source(source: SourceFile, limits: Limits) -> bytes | Finding:
+    """Read at most one byte past the size limit, so a huge file costs nothing to refuse."""
+    try:
+        with open(source.path, "rb") as handle:
+            return handle.read(limits.max_file_bytes + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return Finding("parse/unreadable", Severity.ERROR, f"cannot read the file: {reason}",
+                       source.display, Location(1, 1, 1), source="parser")
+
+
+_WORKER_STATE: list[RuleSet] = []
+
+
+def _check_source(source: SourceFile) -> FileResult:
+    rule_set = _WORKER_STATE[0]
+    raw = read_source(source, rule_set.settings.limits)
+    if isinstance(raw, Finding):
+        return FileResult([f for f in [rule_set.settings.configure(raw)] if f is not None])
+    return check_bytes(raw, source.display, rule_set)
+
+
+def _worker_count(files: int, jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if files < _PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), files // _PARALLEL_MIN_FILES))
+
+
+def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | None = None,
+              full_scan: bool = False, today: datetime.date | None = None) -> Report:
+    """Check every source; `full_scan` says the whole repository was scanned, which is
+    when a config exception without a file pattern can be called unused."""
+    sources = list(sources)
+    rule_set = RuleSet(settings)
+    _WORKER_STATE[:] = [rule_set]
+    workers = _worker_count(len(sources), jobs)
+    if workers > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources))
+    else:
+        report = _merge(map(_check_source, sources), len(sources))
+    _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
+                     today or datetime.date.today())
+    return report
+
+
+def _merge(results: Iterable[FileResult], files: int) -> Report:
+    report = Report(files=files)
+    for result in results:
+        report.findings.extend(result.findings)
+        report.suppressed.extend(result.suppressed)
+        report.resources += result.resources
+        report.failures.extend(result.failures)
+    return report
+
+
+def _apply_decisions(report: Report, rule_set: RuleSet, scanned: set[str], full_scan: bool,
+                     today: datetime.date) -> None:
+    settings = rule_set.settings
+    if settings.exceptions:
+        kept, suppressed, problems = apply_exceptions(
+            report.findings, settings.exceptions, settings.config_path, today, scanned,
+            full_scan, rule_set.ran)
+        report.findings = kept + [f for f in map(settings.configure, problems) if f is not None]
+        report.suppressed.extend(suppressed)
+    if settings.baseline is not None:
+        report.findings, suppressed = apply_baseline(report.findings, settings.baseline,
+                                                     settings.baseline_path or "baseline")
+        report.suppressed.extend(suppressed)
+    report.findings.sort(key=Finding.sort_key)
+    report.suppressed.sort(key=Finding.sort_key)

@@ -1,0 +1,105 @@
+"""The built-in rule registry.
+
+A rule is data plus one check function. Rule modules only describe what is wrong and
+where (a field path); severity, selection, location and suppression are decided by the
+pipeline, so every rule behaves the same way under config and command-line options.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from policygate.model import Severity, Violation
+
+# One module per rule (yamllint-style); the order is the order of `policygate rules`.
+_RULE_MODULES = (
+    "pss.host_process", "pss.host_namespaces", "pss.privileged", "pss.baseline_capabilities",
+    "pss.host_path_volumes", "pss.host_ports", "pss.apparmor", "pss.selinux",
+    "pss.proc_mount", "pss.seccomp_unconfined", "pss.sysctls", "pss.host_probes",
+    "pss.volume_types", "pss.privilege_escalation", "pss.run_as_non_root",
+    "pss.run_as_user", "pss.seccomp_required", "pss.restricted_capabilities",
+    "pss.restricted_proc_mount",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """What `policygate explain` prints: why the rule exists and how to comply."""
+
+    rationale: str
+    bad: str
+    good: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """Settings a check may consult; built once per run from options and config."""
+
+    pss_version: tuple[int, int] | None = None  # None: the latest standard
+    pss_level: str = "baseline"                 # the enforced level (some checks differ by level)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def pss_at_least(self, major: int, minor: int) -> bool:
+        return self.pss_version is None or self.pss_version >= (major, minor)
+
+    def params_for(self, rule_id: str) -> dict[str, Any]:
+        """`params` from the config: the family's, overridden by the rule's own."""
+        family = self.params.get(rule_id.partition("/")[0], {})
+        return {**family, **self.params.get(rule_id, {})}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    summary: str
+    severity: Severity
+    # "pod": check(PodSpec, ctx); "resource": check(Resource, ctx); any other document
+    # kind from policygate.classify ("compose", "workflow", "dockerfile"): check(Document, ctx)
+    scope: str
+    check: Callable[..., Iterable[Violation]]
+    doc: RuleDoc
+    level: str | None = None        # Pod Security Standards level, for pss/ rules
+
+    @property
+    def family(self) -> str:
+        return self.id.partition("/")[0]
+
+
+# Rule IDs produced by the pipeline itself rather than by a check function.
+PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
+    "parse/invalid-yaml": (Severity.ERROR, "the file is not valid YAML/JSON"),
+    "parse/invalid-encoding": (Severity.ERROR, "the file is not valid UTF-8 (or BOM-marked UTF-16/32)"),
+    "parse/binary-file": (Severity.NOTE, "binary content in a file that should be text; skipped"),
+    "parse/duplicate-key": (Severity.WARNING, "a mapping repeats a key; Kubernetes keeps only the last"),
+    "parse/limit-exceeded": (Severity.ERROR, "a file exceeds a size, document, depth or alias limit"),
+    "parse/unreadable": (Severity.ERROR, "the file could not be read"),
+    "policygate/suppression-without-reason": (
+        Severity.WARNING, "a suppression comment or annotation gives no reason"),
+    "policygate/unused-suppression": (
+        Severity.NOTE, "a suppression or exception matched no finding (or names an unknown rule)"),
+    "policygate/expired-exception": (
+        Severity.WARNING, "a config exception is past its expiry date and no longer applies"),
+}
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    rules = []
+    for name in _RULE_MODULES:
+        module = importlib.import_module(f"policygate.rules.{name}")
+        rules.append(module.RULE)
+    return tuple(rules)
+
+
+def rule_matches(rule_id: str, pattern: str) -> bool:
+    """`pss` selects a family, `pss/privileged` one rule."""
+    return rule_id == pattern or rule_id.startswith(pattern.rstrip("/") + "/")
+
+
+def known_pattern(pattern: str) -> bool:
+    ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
+    return any(rule_matches(rule_id, pattern) for rule_id in ids)

@@ -1,0 +1,83 @@
+"""Find the files to check on disk.
+
+Paths in findings are relative to the repository root, so the same finding has the same
+name from a laptop, a pre-commit hook started in a subdirectory, and CI.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from policygate.globs import match_any
+from policygate.parsers import handles
+
+# Directories nobody wants checked: VCS metadata, dependencies, tool caches.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv",
+                          "__pycache__", ".terraform", ".tox", ".mypy_cache", ".pytest_cache"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file to check: where to read it and the name to report it under."""
+
+    path: str
+    display: str
+
+
+def repo_root(start: Path) -> Path | None:
+    """The enclosing git work tree, found without running git (it is on the hot path)."""
+    current = start if start.is_dir() else start.parent
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def display_name(path: Path, root: Path | None, given: str) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return Path(given).as_posix()
+
+
+def _is_helm_template_dir(directory: Path) -> bool:
+    """Helm templates are Go templates, not YAML; their rendered output is what to check."""
+    return directory.name == "templates" and (directory.parent / "Chart.yaml").is_file()
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for current, dirs, files in os.walk(directory):
+        base = Path(current)
+        dirs[:] = sorted(d for d in dirs
+                         if d not in SKIPPED_DIRS and not _is_helm_template_dir(base / d))
+        for name in sorted(files):
+            yield base / name
+
+
+def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = (),
+            exclude: tuple[str, ...] = ()) -> list[SourceFile]:
+    """Expand directories into the files worth checking.
+
+    `include` globs replace the default file-name patterns for walked directories; a file
+    named explicitly is checked whatever its name. `exclude` applies to both, so a
+    pre-commit hook passing file names honours it too.
+    """
+    seen: set[str] = set()
+    sources: list[SourceFile] = []
+    for given in paths:
+        path = Path(given)
+        walked = path.is_dir()
+        for candidate in _walk(path) if walked else iter([path]):
+            display = display_name(candidate, root, str(candidate))
+            if display in seen or (exclude and match_any(exclude, display)):
+                continue
+            if walked and not (match_any(include, display) if include
+                               else handles(candidate.name)):
+                continue
+            seen.add(display)
+            sources.append(SourceFile(str(candidate), display))
+    return sources
