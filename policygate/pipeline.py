@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from policygate.baseline import apply_baseline
 from policygate.classify import KUBERNETES, document_kind
+from policygate.engines import PolicyEngine, as_ref
 from policygate.kubernetes import as_resource, pod_specs
 from policygate.locate import locate
 from policygate.model import Document, Finding, Location, Report, Resource, Severity
@@ -77,6 +78,24 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
     return findings
 
 
+def _run_engines(document: Document, kind: str | None, resource: Resource | None,
+                 engines: Sequence[PolicyEngine], failures: list[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    if not engines:
+        return findings
+    ref = as_ref(document, kind, resource.id if resource is not None else None)
+    for engine in engines:
+        result = engine.check_document(ref)
+        failures.extend(result.failures)
+        for violation in result.violations:
+            findings.append(Finding(
+                rule=violation.rule or engine.source, severity=violation.severity or Severity.ERROR,
+                message=violation.message, file=document.file, resource=ref.resource,
+                location=locate(document, violation.path), path=violation.path,
+                source=engine.source, fix=violation.fix))
+    return findings
+
+
 def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
     settings = rule_set.settings
     parsed = parse_bytes(raw, file, settings.limits)
@@ -87,6 +106,8 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
     for document in parsed.documents:
         kind = document_kind(document)
         if kind is None:
+            # Not ours, but a team's own policy may well judge it (Conftest semantics).
+            findings.extend(_run_engines(document, None, None, rule_set.engines, failures))
             continue
         resources += 1
         resource = as_resource(document) if kind == KUBERNETES else None
@@ -95,6 +116,7 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
             findings.append(problem)
         findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
                                   failures))
+        findings.extend(_run_engines(document, kind, resource, rule_set.engines, failures))
         directive = annotation_directive(resource) if resource is not None else None
         if directive is not None:
             directives.append(directive)
@@ -131,6 +153,17 @@ def _check_source(source: SourceFile) -> FileResult:
     return check_bytes(raw, source.display, rule_set)
 
 
+def _close_engines() -> None:
+    for engine in _WORKER_STATE[0].engines:
+        engine.close()
+
+
+def _close_at_exit() -> None:
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _close_engines, exitpriority=10)
+
+
 def _worker_count(files: int, jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
@@ -140,20 +173,29 @@ def _worker_count(files: int, jobs: int | None) -> int:
 
 
 def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | None = None,
-              full_scan: bool = False, today: datetime.date | None = None) -> Report:
+              full_scan: bool = False, today: datetime.date | None = None,
+              engines: Sequence[PolicyEngine] = ()) -> Report:
     """Check every source; `full_scan` says the whole repository was scanned, which is
     when a config exception without a file pattern can be called unused."""
     sources = list(sources)
-    rule_set = RuleSet(settings)
+    rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # close() + join(), not terminate(): workers must exit normally so engines close.
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_close_at_exit)
+        try:
             report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources))
+        finally:
+            pool.close()
+            pool.join()
     else:
-        report = _merge(map(_check_source, sources), len(sources))
+        try:
+            report = _merge(map(_check_source, sources), len(sources))
+        finally:
+            _close_engines()
     _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
                      today or datetime.date.today())
     return report

@@ -6,9 +6,11 @@ then handed unchanged to every worker.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from policygate.config import DYNAMIC_FAMILIES, Config, ConfigException, RuleSetting
+from policygate.engines import PolicyEngine
 from policygate.model import Finding, Severity
 from policygate.parsers.yaml import Limits
 from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, known_pattern, rule_matches
@@ -39,7 +41,6 @@ class Settings:
     config_path: str = ".policygate.yaml"
     baseline: Counter[str] | None = None
     baseline_path: str | None = None
-    dynamic_families: frozenset[str] = frozenset()  # families whose engines run (rego, ...)
 
     def setting_for(self, rule_id: str) -> RuleSetting:
         """Family settings first, then the rule's own settings on top."""
@@ -96,8 +97,10 @@ class ActiveRule:
 class RuleSet:
     """The built-in rules of one run and the questions suppressions ask about them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engines: Sequence[PolicyEngine] = ()) -> None:
         self.settings = settings
+        self.engines = tuple(engines)
+        self.dynamic = frozenset(f for engine in engines for f in engine.families)
         self.active: list[ActiveRule] = []
         for rule in all_rules():
             severity = settings.severity_of(rule)
@@ -108,7 +111,7 @@ class RuleSet:
 
     def ran(self, pattern: str) -> bool:
         """Did anything that could produce `pattern` findings run?"""
-        if pattern.partition("/")[0] in self.settings.dynamic_families:
+        if pattern.partition("/")[0] in self.dynamic:
             return self.settings.selection.enabled(pattern)
         return any(rule_matches(rule_id, pattern) for rule_id in self._ran)
 

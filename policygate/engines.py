@@ -1,0 +1,49 @@
+"""The interface between the pipeline and policy engines that are not built-in rules.
+
+Rego (and Gatekeeper templates, which are Rego) plug in here. An engine judges one
+document at a time and answers with violations — field paths, never line numbers — that
+the pipeline locates, configures and suppresses exactly like built-in findings. An
+engine that cannot give an answer reports a failure, which makes the run exit 2: a
+check that did not run is never a pass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from policygate.model import Document, ResourceId, Violation
+
+
+@dataclass(slots=True)
+class EngineResult:
+    violations: list[Violation] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A document as an engine sees it: plain data plus where it came from."""
+
+    file: str
+    index: int
+    kind: str | None              # policygate.classify kind, None for other YAML
+    resource: ResourceId | None
+    data: object
+
+
+class PolicyEngine(Protocol):
+    source: str                   # "rego", "gatekeeper": the finding's `source`
+    families: frozenset[str]      # rule families its findings use, e.g. {"rego"}
+
+    def check_document(self, document: DocumentRef) -> EngineResult:
+        """Judge one document. Called in whichever process checks the file (possibly a
+        forked worker), so implementations must create process-bound state lazily."""
+        ...
+
+    def close(self) -> None:
+        """Release processes or connections; called once per process that used it."""
+        ...
+
+
+def as_ref(document: Document, kind: str | None, resource: ResourceId | None) -> DocumentRef:
+    return DocumentRef(document.file, document.index, kind, resource, document.data)
