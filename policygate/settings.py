@@ -144,6 +144,6 @@ def build_settings(config: Config, select: tuple[str, ...] = (), ignore: tuple[s
         pss_level=level,
         pss_warn_level=None if warn == "none" else warn,
         context=RuleContext(pss_version=parse_pss_version(version), pss_level=level,
-                            params=params),
+                            params=params, sections=dict(config.sections)),
         limits=config.limits, rules=dict(config.rules), exceptions=config.exceptions,
         config_path=config.path or ".policygate.yaml")

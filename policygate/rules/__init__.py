@@ -42,6 +42,8 @@ class RuleContext:
     pss_version: tuple[int, int] | None = None  # None: the latest standard
     pss_level: str = "baseline"                 # the enforced level (some checks differ by level)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Config sections owned by rule families (`images:`, ...), validated by the schema.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def pss_at_least(self, major: int, minor: int) -> bool:
         return self.pss_version is None or self.pss_version >= (major, minor)
