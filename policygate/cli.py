@@ -5,6 +5,7 @@ what it uses.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any, NoReturn
 
 import click
 from click.core import ParameterSource
+
+from policygate.filtering import FILTER_MODES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -72,18 +75,26 @@ def main() -> None:
               help="Record the current findings in FILE (for --baseline) and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core for large scans).")
+@click.option("--diff", "diff_range", metavar="BASE[..HEAD]",
+              help="Check only what changed between the merge base of BASE and HEAD.")
+@click.option("--staged", is_flag=True, help="Check the staged content (what is about to be "
+              "committed); named files without staged changes are checked whole.")
+@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)), default="resource",
+              show_default=True, help="With --diff/--staged: which findings the change owns.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], pss_level: str, pss_warn_level: str, pss_version: str,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
-          jobs: int | None) -> None:
+          jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory)."""
     from policygate.baseline import BaselineError, read_baseline, write_baseline as write
     from policygate.model import Severity
     from policygate.pipeline import run_check
     from policygate.settings import RuleSet, build_settings
-    from policygate.sources.files import collect, repo_root
+    from policygate.sources.files import repo_root
+    from policygate.sources.git import GitError
+    from policygate.sources.select import select_sources
 
     formats = formats or ("text",)
     if len(outputs) > len(formats):
@@ -105,13 +116,21 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         except BaselineError as error:
             fail(str(error))
 
-    targets = paths or (".",)
-    for target in targets:
-        if not Path(target).exists():
+    if diff_range and staged:
+        raise UsageError("--diff and --staged are exclusive: pick the range or the index")
+    for target in paths:
+        if not Path(target).exists() and not (diff_range or staged):
             fail(f"{target}: no such file or directory")
-    sources = collect(targets, root, config.include, config.exclude)
-    full_scan = root is not None and any(Path(t).resolve() == root for t in targets)
-    report = run_check(sources, settings, jobs=jobs, full_scan=full_scan)
+    mode = given(ctx, "filter_mode") or config.sections.get("diff", {}).get("filter_mode",
+                                                                               "resource")
+    try:
+        selected = select_sources(paths, root, config.include, config.exclude, diff_range,
+                                  staged, mode)
+    except GitError as error:
+        fail(str(error))
+    settings = dataclasses.replace(settings, filter_mode=mode)
+    report = run_check(selected.sources, settings, jobs=jobs, full_scan=selected.full_scan,
+                       notes=selected.notes, base_sources=selected.base_sources)
     if write_baseline:
         count = write(Path(write_baseline), report.findings)
         click.echo(f"policygate: wrote {count} findings to {write_baseline}", err=True)
@@ -142,8 +161,6 @@ def _load_config(config_file: str | None, root: Path) -> Any:
 
 
 def _with_baseline(settings: Any, known: Any, path: str) -> Any:
-    import dataclasses
-
     return dataclasses.replace(settings, baseline=known, baseline_path=path)
 
 

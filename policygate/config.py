@@ -238,8 +238,8 @@ def load_config(path: Path, display: str) -> Config:
         path=display, rules=rules, pss=dict(data.get("pss") or {}),
         include=tuple(paths.get("include") or ()), exclude=tuple(paths.get("exclude") or ()),
         limits=limits, exceptions=_exceptions(data.get("exceptions") or [], document, display),
-        sections={key: data[key] for key in ("images", "policies", "approvals", "gatekeeper",
-                                              "github") if key in data})
+        sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
+                                                    "github", "diff") if key in data})
 
 
 def starter_config() -> str:

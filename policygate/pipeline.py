@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from policygate.baseline import apply_baseline
 from policygate.classify import KUBERNETES, document_kind
 from policygate.engines import PolicyEngine, as_ref
+from policygate.filtering import keep_changed, subtract_existing
 from policygate.kubernetes import as_resource, pod_specs
 from policygate.locate import locate
 from policygate.model import Document, Finding, Location, Report, Resource, Severity
@@ -22,6 +23,7 @@ from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.rules import RuleContext
 from policygate.settings import ActiveRule, RuleSet, Settings
+from policygate.sources.diff import FileChange
 from policygate.sources.files import SourceFile
 from policygate.suppress import Directive, apply_directives
 from policygate.suppress.annotations import annotation_directive
@@ -96,7 +98,8 @@ def _run_engines(document: Document, kind: str | None, resource: Resource | None
     return findings
 
 
-def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
+def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
+                change: FileChange | None = None) -> FileResult:
     settings = rule_set.settings
     parsed = parse_bytes(raw, file, settings.limits)
     findings = list(parsed.findings)
@@ -123,11 +126,14 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet) -> FileResult:
     configured = [f for f in map(settings.configure, findings) if f is not None]
     if parsed.documents and parsed.text is not None:
         directives.extend(comment_directives(parsed.text, file, parsed.documents))
-    if not directives:
-        return FileResult(configured, [], resources, failures)
-    kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
-                                                  rule_set.known)
-    kept.extend(f for f in map(settings.configure, problems) if f is not None)
+    kept, suppressed = configured, []
+    if directives:
+        kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
+                                                      rule_set.known)
+        kept.extend(f for f in map(settings.configure, problems) if f is not None)
+    if change is not None:
+        kept = keep_changed(kept, settings.filter_mode, change, parsed.documents)
+        suppressed = keep_changed(suppressed, settings.filter_mode, change, parsed.documents)
     return FileResult(kept, suppressed, resources, failures)
 
 
@@ -147,10 +153,11 @@ _WORKER_STATE: list[RuleSet] = []
 
 def _check_source(source: SourceFile) -> FileResult:
     rule_set = _WORKER_STATE[0]
-    raw = read_source(source, rule_set.settings.limits)
+    raw = source.content if source.content is not None else \
+        read_source(source, rule_set.settings.limits)
     if isinstance(raw, Finding):
         return FileResult([f for f in [rule_set.settings.configure(raw)] if f is not None])
-    return check_bytes(raw, source.display, rule_set)
+    return check_bytes(raw, source.display, rule_set, source.change)
 
 
 def _close_engines() -> None:
@@ -174,12 +181,30 @@ def _worker_count(files: int, jobs: int | None) -> int:
 
 def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | None = None,
               full_scan: bool = False, today: datetime.date | None = None,
-              engines: Sequence[PolicyEngine] = ()) -> Report:
-    """Check every source; `full_scan` says the whole repository was scanned, which is
-    when a config exception without a file pattern can be called unused."""
+              engines: Sequence[PolicyEngine] = (), notes: Sequence[Finding] = (),
+              base_sources: Sequence[SourceFile] | None = None) -> Report:
+    """Check every source.
+
+    `full_scan` says the whole repository was scanned, which is when a config exception
+    without a file pattern can be called unused; `notes` are findings from the source
+    stage (skipped files); `base_sources` are the base versions of changed files, whose
+    findings are not reported again (`--filter-mode new`).
+    """
     sources = list(sources)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
+    report = _scan(sources, jobs)
+    if base_sources is not None:
+        existing = _scan(list(base_sources), jobs)
+        report.findings = subtract_existing(report.findings, existing.findings)
+        report.failures.extend(existing.failures)
+    report.findings.extend(f for f in map(settings.configure, notes) if f is not None)
+    _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
+                     today or datetime.date.today())
+    return report
+
+
+def _scan(sources: list[SourceFile], jobs: int | None) -> Report:
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
@@ -196,8 +221,6 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
             report = _merge(map(_check_source, sources), len(sources))
         finally:
             _close_engines()
-    _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
-                     today or datetime.date.today())
     return report
 
 

@@ -41,6 +41,7 @@ class Settings:
     config_path: str = ".policygate.yaml"
     baseline: Counter[str] | None = None
     baseline_path: str | None = None
+    filter_mode: str = "resource"  # applies to changed files (--diff, --staged)
 
     def setting_for(self, rule_id: str) -> RuleSetting:
         """Family settings first, then the rule's own settings on top."""

@@ -79,6 +79,8 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "parse/duplicate-key": (Severity.WARNING, "a mapping repeats a key; Kubernetes keeps only the last"),
     "parse/limit-exceeded": (Severity.ERROR, "a file exceeds a size, document, depth or alias limit"),
     "parse/unreadable": (Severity.ERROR, "the file could not be read"),
+    "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
+                                      "was not followed"),
     "policygate/suppression-without-reason": (
         Severity.WARNING, "a suppression comment or annotation gives no reason"),
     "policygate/unused-suppression": (

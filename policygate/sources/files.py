@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policygate.globs import match_any
+from policygate.model import Finding, Location, Severity
 from policygate.parsers import handles
+from policygate.sources.diff import FileChange
 
 # Directories nobody wants checked: VCS metadata, dependencies, tool caches.
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv",
@@ -20,10 +22,16 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", ".ven
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file to check: where to read it and the name to report it under."""
+    """A file to check: where to read it and the name to report it under.
+
+    `content` is set when the bytes come from git (a commit or the index) rather than
+    the working tree; `change` carries the changed lines for diff filtering.
+    """
 
     path: str
     display: str
+    content: bytes | None = None
+    change: FileChange | None = None
 
 
 def repo_root(start: Path) -> Path | None:
@@ -38,7 +46,8 @@ def repo_root(start: Path) -> Path | None:
 def display_name(path: Path, root: Path | None, given: str) -> str:
     if root is not None:
         try:
-            return path.resolve().relative_to(root).as_posix()
+            # abspath, not resolve(): a symlink is reported under its own name.
+            return Path(os.path.abspath(path)).relative_to(root).as_posix()
         except ValueError:
             pass
     return Path(given).as_posix()
@@ -47,6 +56,23 @@ def display_name(path: Path, root: Path | None, given: str) -> str:
 def _is_helm_template_dir(directory: Path) -> bool:
     """Helm templates are Go templates, not YAML; their rendered output is what to check."""
     return directory.name == "templates" and (directory.parent / "Chart.yaml").is_file()
+
+
+def is_helm_template(path: Path) -> bool:
+    return any(_is_helm_template_dir(parent) for parent in path.parents)
+
+
+def _symlink_problem(path: Path, base: Path) -> str | None:
+    """Symlinks are followed only inside the repository (or the directory scanned)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken symlink or symlink loop: not followed"
+    try:
+        target.relative_to(base)
+    except ValueError:
+        return "symlink to a path outside the repository: not followed"
+    return None
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -59,18 +85,21 @@ def _walk(directory: Path) -> Iterator[Path]:
 
 
 def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = (),
-            exclude: tuple[str, ...] = ()) -> list[SourceFile]:
+            exclude: tuple[str, ...] = ()) -> tuple[list[SourceFile], list[Finding]]:
     """Expand directories into the files worth checking.
 
     `include` globs replace the default file-name patterns for walked directories; a file
     named explicitly is checked whatever its name. `exclude` applies to both, so a
-    pre-commit hook passing file names honours it too.
+    pre-commit hook passing file names honours it too. Symlinks leading outside the
+    repository are skipped with a note.
     """
     seen: set[str] = set()
     sources: list[SourceFile] = []
+    notes: list[Finding] = []
     for given in paths:
         path = Path(given)
         walked = path.is_dir()
+        base = root or (path.resolve() if walked else path.resolve().parent)
         for candidate in _walk(path) if walked else iter([path]):
             display = display_name(candidate, root, str(candidate))
             if display in seen or (exclude and match_any(exclude, display)):
@@ -79,5 +108,10 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
                                else handles(candidate.name)):
                 continue
             seen.add(display)
+            problem = _symlink_problem(candidate, base) if candidate.is_symlink() else None
+            if problem is not None:
+                notes.append(Finding("source/skipped", Severity.NOTE, problem, display,
+                                     Location(1, 1, 1), source="parser"))
+                continue
             sources.append(SourceFile(str(candidate), display))
-    return sources
+    return sources, notes

@@ -1,0 +1,87 @@
+"""The few git operations the gate needs, through the real `git` binary.
+
+Everything is read from commits or the index — never from the working tree — so the
+gate judges exactly what is being committed or merged. Errors carry the command that
+fixes them, because the usual cause in CI is a shallow checkout.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_BASE_GIT = ("git", "-c", "core.quotepath=off", "-c", "diff.noprefix=false",
+             "-c", "diff.mnemonicprefix=false", "-c", "diff.relative=false")
+DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "-M")
+
+
+class GitError(Exception):
+    """A git problem; str() is a one-line message that says how to fix it."""
+
+
+class Git:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> bytes:
+        try:
+            process = subprocess.run([*_BASE_GIT, *args], cwd=self.root, input=stdin,
+                                     capture_output=True)
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        if check and process.returncode != 0:
+            message = process.stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(f"`git {' '.join(args[:3])}` failed: "
+                           f"{message[-1] if message else f'exit code {process.returncode}'}")
+        return process.stdout
+
+    def commit(self, revision: str) -> str | None:
+        output = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                          f"{revision}^{{commit}}", check=False)
+        return output.decode().strip() or None
+
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def merge_base(self, base: str, head: str) -> str | None:
+        output = self.run("merge-base", base, head, check=False)
+        return output.decode().strip() or None
+
+    def has_head(self) -> bool:
+        return self.commit("HEAD") is not None
+
+    def read_blobs(self, object_ids: list[str]) -> dict[str, bytes]:
+        """Contents of many blobs with one `git cat-file --batch` process."""
+        if not object_ids:
+            return {}
+        unique = list(dict.fromkeys(object_ids))
+        output = self.run("cat-file", "--batch", stdin="".join(f"{o}\n" for o in unique).encode())
+        blobs: dict[str, bytes] = {}
+        position = 0
+        for object_id in unique:
+            header_end = output.index(b"\n", position)
+            header = output[position:header_end].split()
+            if len(header) < 3:  # "<id> missing"
+                raise GitError(f"object {object_id} is missing from the repository")
+            size = int(header[2])
+            start = header_end + 1
+            blobs[object_id] = output[start:start + size]
+            position = start + size + 1
+        return blobs
+
+
+def missing_base_message(base: str, shallow: bool) -> str:
+    remote_ref = base.split("/", 1)[1] if base.startswith("origin/") else base
+    if shallow:
+        return (f"base {base!r} is not in this shallow clone: fetch it with "
+                f"`git fetch origin {remote_ref}` (or use `fetch-depth: 0` with actions/checkout)")
+    return (f"base {base!r} is not a commit in this repository: fetch it with "
+            f"`git fetch origin {remote_ref}`, or check the name")
+
+
+def missing_merge_base_message(base: str, shallow: bool) -> str:
+    if shallow:
+        return (f"no merge base between {base!r} and HEAD: the clone is shallow; fetch more "
+                f"history with `git fetch --deepen=100` (repeat as needed) or use "
+                f"`fetch-depth: 0` with actions/checkout")
+    return f"no merge base between {base!r} and HEAD: the histories are unrelated"
