@@ -88,12 +88,11 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
           jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory)."""
-    from policygate.baseline import BaselineError, read_baseline, write_baseline as write
     from policygate.model import Severity
     from policygate.pipeline import run_check
     from policygate.settings import RuleSet, build_settings
     from policygate.sources.files import repo_root
-    from policygate.sources.git import GitError
+    from policygate.sources import GitError
     from policygate.sources.select import select_sources
 
     formats = formats or ("text",)
@@ -111,10 +110,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
     except ValueError as error:
         raise UsageError(str(error)) from None
     if baseline_file:
-        try:
-            settings = _with_baseline(settings, read_baseline(Path(baseline_file)), baseline_file)
-        except BaselineError as error:
-            fail(str(error))
+        settings = _with_baseline(settings, baseline_file)
 
     if diff_range and staged:
         raise UsageError("--diff and --staged are exclusive: pick the range or the index")
@@ -132,6 +128,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
     report = run_check(selected.sources, settings, jobs=jobs, full_scan=selected.full_scan,
                        notes=selected.notes, base_sources=selected.base_sources)
     if write_baseline:
+        from policygate.baseline import write_baseline as write
+
         count = write(Path(write_baseline), report.findings)
         click.echo(f"policygate: wrote {count} findings to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
@@ -160,7 +158,13 @@ def _load_config(config_file: str | None, root: Path) -> Any:
         fail(str(error))
 
 
-def _with_baseline(settings: Any, known: Any, path: str) -> Any:
+def _with_baseline(settings: Any, path: str) -> Any:
+    from policygate.baseline import BaselineError, read_baseline
+
+    try:
+        known = read_baseline(Path(path))
+    except BaselineError as error:
+        fail(str(error))
     return dataclasses.replace(settings, baseline=known, baseline_path=path)
 
 

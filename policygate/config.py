@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -80,6 +78,8 @@ def _cache_marker(digest: str) -> Path | None:
 
 def _schema_errors(data: Any, document: Document, display: str, raw: bytes) -> None:
     """Validate against the JSON schema, unless these exact bytes validated before."""
+    import hashlib
+
     schema_bytes = SCHEMA_PATH.read_bytes()
     marker = _cache_marker(hashlib.sha256(schema_bytes + b"\0" + raw).hexdigest())
     if marker is not None and marker.exists():
@@ -141,6 +141,8 @@ def _describe(error: Any, document: Document, display: str) -> str:
 
 
 def _suggest(word: str, options: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" — did you mean {close[0]!r}?" if close else ""
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from policygate.baseline import fingerprint
+from typing import TYPE_CHECKING
+
 from policygate.model import Document, Finding
-from policygate.sources.diff import FileChange
+
+if TYPE_CHECKING:
+    from policygate.sources.diff import FileChange
 
 FILTER_MODES = ("resource", "added", "diff_context", "file", "nofilter", "new")
 LINE_MODES = ("added", "diff_context", "resource")
@@ -68,6 +71,8 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
 
 def subtract_existing(findings: list[Finding], existing: Iterable[Finding]) -> list[Finding]:
     """`new` mode: each finding of the base version cancels one matching finding."""
+    from policygate.baseline import fingerprint
+
     remaining = Counter(fingerprint(f) for f in existing)
     kept = []
     for finding in findings:

@@ -12,10 +12,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from policygate.baseline import apply_baseline
+from typing import TYPE_CHECKING
+
 from policygate.classify import KUBERNETES, document_kind
-from policygate.engines import PolicyEngine, as_ref
-from policygate.filtering import keep_changed, subtract_existing
 from policygate.kubernetes import as_resource, pod_specs
 from policygate.locate import locate
 from policygate.model import Document, Finding, Location, Report, Resource, Severity
@@ -23,12 +22,23 @@ from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.rules import RuleContext
 from policygate.settings import ActiveRule, RuleSet, Settings
-from policygate.sources.diff import FileChange
 from policygate.sources.files import SourceFile
-from policygate.suppress import Directive, apply_directives
-from policygate.suppress.annotations import annotation_directive
-from policygate.suppress.comments import comment_directives
-from policygate.suppress.exceptions import apply_exceptions
+
+if TYPE_CHECKING:
+    from policygate.engines import PolicyEngine
+    from policygate.sources.diff import FileChange
+    from policygate.suppress import Directive
+
+# Stages that only some runs need (suppressions, diff filters, engines, baselines) are
+# imported where they are used: the one-file pre-commit check pays only for what it uses.
+
+_IGNORE_ANNOTATION = "policygate.dev/ignore"
+
+
+def _has_ignore_annotation(data: dict[str, object]) -> bool:
+    metadata = data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    return isinstance(annotations, dict) and _IGNORE_ANNOTATION in annotations
 
 # Below this many files a worker pool costs more (fork + pickling) than it saves.
 _PARALLEL_MIN_FILES = 64
@@ -85,6 +95,8 @@ def _run_engines(document: Document, kind: str | None, resource: Resource | None
     findings: list[Finding] = []
     if not engines:
         return findings
+    from policygate.engines import as_ref
+
     ref = as_ref(document, kind, resource.id if resource is not None else None)
     for engine in engines:
         result = engine.check_document(ref)
@@ -120,18 +132,27 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
         findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
                                   failures))
         findings.extend(_run_engines(document, kind, resource, rule_set.engines, failures))
-        directive = annotation_directive(resource) if resource is not None else None
-        if directive is not None:
-            directives.append(directive)
+        if resource is not None and _has_ignore_annotation(resource.data):
+            from policygate.suppress.annotations import annotation_directive
+
+            directive = annotation_directive(resource)
+            if directive is not None:
+                directives.append(directive)
     configured = [f for f in map(settings.configure, findings) if f is not None]
-    if parsed.documents and parsed.text is not None:
+    if parsed.documents and parsed.text is not None and "policygate:" in parsed.text:
+        from policygate.suppress.comments import comment_directives
+
         directives.extend(comment_directives(parsed.text, file, parsed.documents))
     kept, suppressed = configured, []
     if directives:
+        from policygate.suppress import apply_directives
+
         kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
                                                       rule_set.known)
         kept.extend(f for f in map(settings.configure, problems) if f is not None)
     if change is not None:
+        from policygate.filtering import keep_changed
+
         kept = keep_changed(kept, settings.filter_mode, change, parsed.documents)
         suppressed = keep_changed(suppressed, settings.filter_mode, change, parsed.documents)
     return FileResult(kept, suppressed, resources, failures)
@@ -195,6 +216,8 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     _WORKER_STATE[:] = [rule_set]
     report = _scan(sources, jobs)
     if base_sources is not None:
+        from policygate.filtering import subtract_existing
+
         existing = _scan(list(base_sources), jobs)
         report.findings = subtract_existing(report.findings, existing.findings)
         report.failures.extend(existing.failures)
@@ -238,12 +261,16 @@ def _apply_decisions(report: Report, rule_set: RuleSet, scanned: set[str], full_
                      today: datetime.date) -> None:
     settings = rule_set.settings
     if settings.exceptions:
+        from policygate.suppress.exceptions import apply_exceptions
+
         kept, suppressed, problems = apply_exceptions(
             report.findings, settings.exceptions, settings.config_path, today, scanned,
             full_scan, rule_set.ran)
         report.findings = kept + [f for f in map(settings.configure, problems) if f is not None]
         report.suppressed.extend(suppressed)
     if settings.baseline is not None:
+        from policygate.baseline import apply_baseline
+
         report.findings, suppressed = apply_baseline(report.findings, settings.baseline,
                                                      settings.baseline_path or "baseline")
         report.suppressed.extend(suppressed)

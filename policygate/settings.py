@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policygate.config import DYNAMIC_FAMILIES, Config, ConfigException, RuleSetting
-from policygate.engines import PolicyEngine
 from policygate.model import Finding, Severity
 from policygate.parsers.yaml import Limits
 from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, known_pattern, rule_matches
+
+if TYPE_CHECKING:
+    from policygate.engines import PolicyEngine
 
 PSS_LEVELS = ("baseline", "restricted")
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from policygate.globs import match_any
 from policygate.model import Finding, Location, Severity
 from policygate.parsers import handles
+from policygate.sources import GitError
 from policygate.sources.diff import (
     NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, parse_hunks, parse_raw)
 from policygate.sources.files import SourceFile, is_helm_template
 from policygate.sources.git import (
-    DIFF_OPTIONS, EMPTY_TREE, Git, GitError, missing_base_message, missing_merge_base_message)
+    DIFF_OPTIONS, EMPTY_TREE, Git, missing_base_message, missing_merge_base_message)
 
 
 @dataclass(slots=True)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from policygate.sources import GitError
+
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _BASE_GIT = ("git", "-c", "core.quotepath=off", "-c", "diff.noprefix=false",
              "-c", "diff.mnemonicprefix=false", "-c", "diff.relative=false")
 DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "-M")
-
-
-class GitError(Exception):
-    """A git problem; str() is a one-line message that says how to fix it."""
 
 
 class Git:

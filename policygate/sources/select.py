@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from policygate.model import Finding
-from policygate.sources.changes import ChangeSet, load_sources, range_changes, staged_changes
 from policygate.sources.files import SourceFile, collect, display_name
-from policygate.sources.git import Git, GitError
+
+if TYPE_CHECKING:
+    from policygate.sources.changes import ChangeSet
 
 
 @dataclass(slots=True)
@@ -38,6 +41,12 @@ def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str
         full_scan = root is not None and any(
             Path(os.path.abspath(t)) == root for t in (targets or (".",)))
         return SourceSelection(sources, notes, full_scan=full_scan)
+    # git is only needed here; plain path checks never import it.
+    from policygate.sources.changes import (
+        load_sources, range_changes, staged_changes)
+    from policygate.sources import GitError
+    from policygate.sources.git import Git
+
     if root is None:
         raise GitError(f"{'--diff' if diff else '--staged'} needs a git repository: run it "
                        f"inside one")

@@ -1,0 +1,49 @@
+"""The real pre-commit framework runs our hook (`pre-commit try-repo` on this checkout)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sources.gitrepo import Repo
+
+PROJECT = Path(__file__).parents[1]
+BAD = (PROJECT / "fixtures/apps/legacy/debug.yaml").read_text()
+GOOD = (PROJECT / "fixtures/apps/shop/web.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory) -> Path:
+    """One hook environment for the module: installing it is the slow part."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def try_repo(repo: Repo, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT),
+                           "policygate", "--verbose"], cwd=repo.root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_hook_fails_on_a_violating_staged_manifest(tmp_path, pre_commit_home):
+    repo = Repo(tmp_path / "app")
+    repo.write({"deploy/debug.yaml": BAD})
+    repo.git("add", "deploy/debug.yaml")
+    process = try_repo(repo, pre_commit_home)
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "policygate" in process.stdout and "Failed" in process.stdout
+    assert ("deploy/debug.yaml:15:9: error [pss/privileged] container \"shell\" runs privileged"
+            in process.stdout)
+
+
+def test_hook_passes_a_compliant_staged_manifest(tmp_path, pre_commit_home):
+    repo = Repo(tmp_path / "app")
+    repo.commit({"deploy/legacy.yaml": BAD}, "existing debt, untouched by this commit")
+    repo.write({"deploy/web.yaml": GOOD})
+    repo.git("add", "deploy/web.yaml")
+    process = try_repo(repo, pre_commit_home)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "Passed" in process.stdout
