@@ -62,6 +62,11 @@ class Config:
     limits: Limits = Limits()
     exceptions: tuple[ConfigException, ...] = ()
     sections: dict[str, Any] = field(default_factory=dict)  # images, policies, approvals, ...
+    document: Document | None = None  # the parsed file, so findings can point at a setting
+
+    def line_of(self, *path: Any) -> int:
+        """Line of a setting (or of its nearest existing parent); 1 without a file."""
+        return locate(self.document, path).line if self.document is not None else 1
 
 
 def find_config(root: Path) -> Path | None:
@@ -208,6 +213,11 @@ def load_config(path: Path, display: str) -> Config:
         raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{display}: cannot read the config: {error.strerror}") from None
+    return parse_config(raw, display)
+
+
+def parse_config(raw: bytes, display: str) -> Config:
+    """Validate and type a config given as bytes (from disk, or from the base commit)."""
     text = decode(raw, display)
     if not isinstance(text, str):
         raise ConfigError(f"{display}:1:1: {text.message}")
@@ -240,8 +250,9 @@ def load_config(path: Path, display: str) -> Config:
         path=display, rules=rules, pss=dict(data.get("pss") or {}),
         include=tuple(paths.get("include") or ()), exclude=tuple(paths.get("exclude") or ()),
         limits=limits, exceptions=_exceptions(data.get("exceptions") or [], document, display),
+        document=document,
         sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
-                                                    "github", "diff") if key in data})
+                                                    "github", "diff", "actions", "gitops") if key in data})
 
 
 def starter_config() -> str:

@@ -18,12 +18,13 @@ spec:
 
 
 def check(root, *args):
-    return run_cli("check", "--format", "json", "--pss-warn-level", "none", *args, ".", cwd=root)
+    return run_cli("check", "--format", "json", "--select", "pss", "--pss-warn-level", "none", *args, ".",
+                   cwd=root)
 
 
 def test_baseline_round_trip_line_shift_and_rename(write):
     root = write({"apps/legacy.yaml": POD})
-    written = run_cli("check", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
+    written = run_cli("check", "--select", "pss", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
                       cwd=root)
     assert written.exit_code == 0
     assert "wrote 2 findings to baseline.json" in written.stderr
@@ -45,7 +46,7 @@ def test_baseline_round_trip_line_shift_and_rename(write):
 
 def test_new_violations_are_reported_despite_the_baseline(write):
     root = write({"legacy.yaml": POD})
-    run_cli("check", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
+    run_cli("check", "--select", "pss", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
                       cwd=root)
     worse = POD + "    - name: b\n      securityContext:\n        privileged: true\n"
     (root / "legacy.yaml").write_text(worse)
@@ -56,7 +57,7 @@ def test_new_violations_are_reported_despite_the_baseline(write):
 
 def test_an_extra_copy_of_a_baselined_resource_is_new(write):
     root = write({"legacy.yaml": POD})
-    run_cli("check", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
+    run_cli("check", "--select", "pss", "--pss-warn-level", "none", "--write-baseline", "baseline.json", ".",
                       cwd=root)
     (root / "copy.yaml").write_text(POD)
     run = check(root, "--baseline", "baseline.json")

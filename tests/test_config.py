@@ -82,7 +82,8 @@ def test_missing_config_file_given_explicitly(write):
 
 
 def _rules(root, *args):
-    report = run_cli("check", "--format", "json", *args, "pod.yaml", cwd=root).json()
+    report = run_cli("check", "--format", "json", "--select", "pss", *args, "pod.yaml",
+                     cwd=root).json()
     return sorted((f["rule"], f["severity"]) for f in report["findings"])
 
 
@@ -117,13 +118,13 @@ def test_paths_exclude_and_include(write):
     root = write({"apps/pod.yaml": POD, "third_party/pod.yaml": POD,
                   "apps/pod.manifest": POD, ".policygate.yaml": (
                       "paths:\n  exclude: ['third_party/**']\n")})
-    report = run_cli("check", "--format", "json", ".", cwd=root).json()
+    report = run_cli("check", "--format", "json", "--select", "pss", ".", cwd=root).json()
     assert {f["file"] for f in report["findings"]} == {"apps/pod.yaml"}
     # Excludes apply to files named explicitly too (that is how pre-commit passes them).
     excluded = run_cli("check", "--format", "json", "third_party/pod.yaml", cwd=root).json()
     assert excluded["summary"]["files"] == 0
     (root / ".policygate.yaml").write_text("paths:\n  include: ['**/*.manifest']\n")
-    included = run_cli("check", "--format", "json", ".", cwd=root).json()
+    included = run_cli("check", "--format", "json", "--select", "pss", ".", cwd=root).json()
     assert {f["file"] for f in included["findings"]} == {"apps/pod.manifest"}
 
 

@@ -27,7 +27,8 @@ def _no_validation_cache(monkeypatch):
 
 
 def check(root, *args):
-    run = run_cli("check", "--format", "json", "--pss-warn-level", "none", *args, ".", cwd=root)
+    run = run_cli("check", "--format", "json", "--select", "pss,policygate", "--pss-warn-level", "none",
+                  *args, ".", cwd=root)
     assert run.exit_code in (0, 1), run.stderr
     return run.json()
 
@@ -118,8 +119,9 @@ def test_unused_and_unknown_suppressions(write):
 
 
 def test_unused_is_not_reported_for_rules_that_did_not_run(write):
-    report = check(write({"pod.yaml": TWO_CONTAINERS}), "--select", "pss/host-ports")
-    assert report["findings"] == []
+    run = run_cli("check", "--format", "json", "--select", "pss/host-ports,policygate", ".",
+                  cwd=write({"pod.yaml": TWO_CONTAINERS}))
+    assert (run.exit_code, run.json()["findings"]) == (0, [])
 
 
 EXCEPTIONS_POD = TWO_CONTAINERS.replace(
@@ -170,11 +172,12 @@ def test_unused_exception_is_a_note_on_full_scans(write):
     unused = [f for f in report["findings"] if f["rule"] == "policygate/unused-suppression"]
     assert [(f["file"], f["line"], f["severity"]) for f in unused] == [(".policygate.yaml", 2, "note")]
     # Checking one file says nothing about the rest of the repository.
-    partial = run_cli("check", "--format", "json", "pod.yaml", cwd=root).json()
+    partial = run_cli("check", "--format", "json", "--select", "pss,policygate", "pod.yaml",
+                      cwd=root).json()
     assert not any(f["rule"] == "policygate/unused-suppression" for f in partial["findings"])
 
 
 def test_text_summary_counts_suppressed(write):
-    run = run_cli("check", "--pss-warn-level", "none", "pod.yaml",
+    run = run_cli("check", "--select", "pss,policygate", "--pss-warn-level", "none", "pod.yaml",
                   cwd=write({"pod.yaml": TWO_CONTAINERS}))
     assert run.stdout.splitlines()[-1] == "1 error in 1 file (1 file, 1 resource checked, 1 suppressed)"

@@ -29,7 +29,8 @@ spec:
 
 
 def check(repo: Repo, *args: str) -> tuple[int, list[tuple[str, str, int]]]:
-    run = run_cli("check", "--format", "json", "--pss-warn-level", "none", *args, cwd=repo.root)
+    run = run_cli("check", "--format", "json", "--select", "pss", "--pss-warn-level", "none", *args,
+                  cwd=repo.root)
     assert run.exit_code in (0, 1), run.stderr
     return run.exit_code, sorted((f["rule"], f["file"], f["line"]) for f in run.json()["findings"])
 
@@ -199,7 +200,8 @@ def test_binary_submodule_and_outside_symlink_are_skipped_with_a_note(repo, tmp_
              "vendored.yaml")
     (repo.root / "link.yaml").symlink_to(outside)
     repo.commit({"blob.yaml": b"\x00\x01binary"})
-    run = run_cli("check", "--format", "json", "--diff", "main", cwd=repo.root)
+    run = run_cli("check", "--format", "json", "--select", "parse,source", "--diff", "main",
+                  cwd=repo.root)
     notes = sorted((f["rule"], f["file"], f["message"]) for f in run.json()["findings"])
     assert notes == [
         ("parse/binary-file", "blob.yaml", "binary content (NUL byte); file skipped"),

@@ -1,0 +1,1 @@
+"""Approval policies: who must approve which changes, judged from the trusted base."""
