@@ -43,6 +43,11 @@ class FileChange:
         """Inclusive new-side line ranges that were added or changed."""
         return [(h.new_start, h.new_start + h.new_count - 1) for h in self.hunks if h.new_count]
 
+    def touched_old_lines(self) -> list[tuple[int, int]]:
+        """Base-side line ranges that were removed or changed (with insertion points)."""
+        return [(h.old_start, h.old_start + h.old_count - 1) if h.old_count
+                else (h.old_start, h.old_start + 1) for h in self.hunks]
+
     def touched_lines(self) -> list[tuple[int, int]]:
         """Added lines, plus the two lines around each pure deletion: deleting a field
         changes the object that contained it."""

@@ -68,6 +68,30 @@ class Git:
         return blobs
 
 
+    def read_paths(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
+        """Files at a commit (None where absent), with one `git cat-file --batch`."""
+        if not paths:
+            return {}
+        specs = "".join(f"{commit}:{path}\n" for path in paths).encode()
+        output = self.run("cat-file", "--batch", stdin=specs)
+        contents: dict[str, bytes | None] = {}
+        position = 0
+        for path in paths:
+            header_end = output.index(b"\n", position)
+            header = output[position:header_end].split()
+            if header[-1] == b"missing" or len(header) < 3 or header[1] != b"blob":
+                contents[path] = None
+                position = header_end + 1
+                if len(header) >= 3 and header[1] != b"blob":  # a tree: skip its listing
+                    position += int(header[2]) + 1
+                continue
+            size = int(header[2])
+            start = header_end + 1
+            contents[path] = output[start:start + size]
+            position = start + size + 1
+        return contents
+
+
 def missing_base_message(base: str, shallow: bool) -> str:
     remote_ref = base.split("/", 1)[1] if base.startswith("origin/") else base
     if shallow:

@@ -1,0 +1,55 @@
+"""Everything an approval rule may ask about a pull request, in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from policygate.approvals.codeowners import CodeOwners
+from policygate.approvals.context import PullRequestContext, Review
+from policygate.model import ResourceId
+
+# Reviews that express a decision; COMMENTED and PENDING reviews change nothing.
+_DECISIONS = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFacts:
+    pr: PullRequestContext
+    resources: tuple[ResourceId, ...] | None = None  # objects the change touched; None: unknown
+    policy_changed: bool = False                       # the PR edits the gate's own files
+    codeowners: CodeOwners | None = None
+    static_teams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def members(self, team: str) -> tuple[str, ...] | None:
+        """Members of org/team, or None when nobody can tell (fail closed on that)."""
+        if team in self.pr.teams:
+            return self.pr.teams[team]
+        return self.static_teams.get(team)
+
+    def team_problem(self, team: str) -> str:
+        if "@" in team:
+            return (f"cannot match code owner {team} to a GitHub login — name the owner as "
+                    f"@user or @org/team in CODEOWNERS")
+        reason = self.pr.team_errors.get(team)
+        return (f"cannot verify membership of {team}"
+                + (f" ({reason})" if reason else "")
+                + " — give the action a token with Members: read, or list the team under "
+                  "`approvals.teams`")
+
+    @property
+    def changed_paths(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.pr.files)
+
+    @property
+    def contributors(self) -> frozenset[str]:
+        logins = {c.author for c in self.pr.commits} | {c.committer for c in self.pr.commits}
+        return frozenset(login for login in logins if login)
+
+    def latest_decisions(self) -> dict[str, Review]:
+        """Each user's latest approving, change-requesting or dismissed review."""
+        latest: dict[str, Review] = {}
+        ordered = sorted(enumerate(self.pr.reviews),
+                         key=lambda item: (item[1].submitted_at or "", item[0]))
+        for _, review in ordered:
+            if review.state in _DECISIONS:
+                latest[review.user] = review
+        return latest

@@ -1,0 +1,130 @@
+"""A rule's `if:` conditions. Each returns whether it holds and a reason for the tree.
+
+A condition that cannot be decided (the file list GitHub returned was cut short, team
+membership unknown, touched resources unknown) raises Undecidable: the rule then fails
+closed instead of being skipped on a guess.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+
+from policygate.approvals.facts import ChangeFacts
+from policygate.approvals.rules import Conditions, FileMatch, Principals
+from policygate.globs import glob_match, match_any
+
+
+class Undecidable(Exception):
+    """str() says what is unknown and how to make it known."""
+
+
+def _files(facts: ChangeFacts) -> tuple[str, ...]:
+    if facts.pr.files_truncated:
+        raise Undecidable("GitHub listed only the first 3,000 changed files, so file-based "
+                          "conditions cannot be evaluated; split the pull request")
+    return facts.changed_paths
+
+
+def _matching(match: FileMatch, paths: tuple[str, ...]) -> list[str]:
+    return [p for p in paths if match_any(match.paths, p) and not match_any(match.ignore, p)]
+
+
+def in_principals(user: str, principals: Principals, facts: ChangeFacts) -> bool | None:
+    """True/False, or None when membership of a listed team cannot be verified."""
+    if user in principals.users:
+        return True
+    unknown = False
+    for team in principals.teams:
+        members = facts.members(team)
+        if members is None:
+            unknown = True
+        elif user in members:
+            return True
+    return None if unknown else False
+
+
+def _changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str]:
+    matched = _matching(match, _files(facts))
+    if matched:
+        more = f" and {len(matched) - 1} more" if len(matched) > 1 else ""
+        return True, f"changes {matched[0]}{more}"
+    return False, "changes no file matching " + ", ".join(match.paths)
+
+
+def _only_changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str]:
+    paths = _files(facts)
+    others = [p for p in paths if p not in _matching(match, paths)]
+    if paths and not others:
+        return True, "changes only files matching " + ", ".join(match.paths)
+    return False, f"also changes {others[0]}" if others else "changes no files"
+
+
+def _targets_branch(patterns: tuple[str, ...], facts: ChangeFacts) -> tuple[bool, str]:
+    branch = facts.pr.base.ref
+    if any(glob_match(p, branch) for p in patterns):
+        return True, f"targets {branch}"
+    return False, f"targets {branch}, not " + ", ".join(patterns)
+
+
+def _has_labels(labels: tuple[str, ...], facts: ChangeFacts) -> tuple[bool, str]:
+    present = [label for label in labels if label in facts.pr.labels]
+    if present:
+        return True, f"has label {present[0]}"
+    return False, "has none of the labels " + ", ".join(labels)
+
+
+def _has_author_in(principals: Principals, facts: ChangeFacts) -> tuple[bool, str]:
+    author = facts.pr.author
+    member = in_principals(author, principals, facts)
+    if member is None:
+        unknown = [t for t in principals.teams if facts.members(t) is None]
+        raise Undecidable(facts.team_problem(unknown[0]))
+    return member, f"author {author} is {'' if member else 'not '}in " + ", ".join(
+        principals.users + principals.teams)
+
+
+def _changed_resources(conditions: Conditions, facts: ChangeFacts) -> tuple[bool, str]:
+    if facts.resources is None:
+        raise Undecidable("the resources this change touches are unknown (the head commit is "
+                          "not available locally): fetch it or check out the pull request")
+    for resource in facts.resources:
+        kind_ok = not conditions.changed_kinds or resource.kind in conditions.changed_kinds
+        namespace_ok = not conditions.changed_namespaces or any(
+            fnmatchcase(resource.namespace or "", pattern)
+            for pattern in conditions.changed_namespaces)
+        if kind_ok and namespace_ok:
+            return True, f"touches {resource}"
+    wanted = ", ".join(conditions.changed_kinds + conditions.changed_namespaces)
+    return False, f"touches no resource matching {wanted}"
+
+
+def _policy_changed(expected: bool, facts: ChangeFacts) -> tuple[bool, str]:
+    return (facts.policy_changed == expected,
+            "changes the gate's own config or policies" if facts.policy_changed
+            else "leaves the gate's own config and policies alone")
+
+
+_CHECKS: list[tuple[str, Callable[[Conditions], object], Callable[..., tuple[bool, str]]]] = [
+    ("changed_files", lambda c: c.changed_files, _changed_files),
+    ("only_changed_files", lambda c: c.only_changed_files, _only_changed_files),
+    ("targets_branch", lambda c: c.targets_branch, _targets_branch),
+    ("has_labels", lambda c: c.has_labels, _has_labels),
+    ("has_author_in", lambda c: c.has_author_in, _has_author_in),
+    ("changed_resources", lambda c: c if (c.changed_kinds or c.changed_namespaces) else None,
+     _changed_resources),
+    ("policy_changed", lambda c: c.policy_changed, _policy_changed),
+]
+
+
+def conditions_hold(conditions: Conditions, facts: ChangeFacts) -> tuple[bool, str]:
+    """All given conditions hold (a rule without `if` always applies)."""
+    reasons = []
+    for _, select, check in _CHECKS:
+        argument = select(conditions)
+        if argument is None or argument == ():
+            continue
+        holds, reason = check(argument, facts)
+        if not holds:
+            return False, reason
+        reasons.append(reason)
+    return True, "; ".join(reasons) if reasons else "always applies"
