@@ -200,6 +200,8 @@ class Report:
     resources: int = 0
     failures: list[str] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
+    # (file, resource) for every Kubernetes object checked, for formats that list passes.
+    checked: list[tuple[str, ResourceId]] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -5,7 +5,7 @@ import importlib
 
 from policygate.model import Report
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github")
 
 
 def render(format_name: str, report: Report, *, color: bool = False) -> str:

@@ -1,0 +1,133 @@
+"""Byte-exact GitHub annotations and Markdown escaping with hostile input; SARIF and JUnit
+validity."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import jsonschema
+
+from policygate.model import Finding, Location, Report, ResourceId, Severity, Suppression
+from policygate.reporters.github_report import annotation, render as render_annotations
+from policygate.reporters.junit_report import render as render_junit
+from policygate.reporters.markdown import code_span, escape_text, fenced_block, table_cell
+from policygate.reporters.sarif_report import MAX_RESULTS, report_to_sarif
+from policygate.reporters.summary_report import render_summary
+from tests.conftest import run_cli
+
+SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data/sarif-schema-2.1.0.json").read_text())
+POD = ResourceId("v1", "Pod", "shop", "web")
+
+
+def finding(message="container \"web\" runs privileged", file="deploy/web.yaml", rule="pss/privileged",
+            severity=Severity.ERROR, line=21):
+    return Finding(rule, severity, message, file, Location(line, 11, line + 1), POD,
+                   ("spec", "containers", 0, "securityContext", "privileged"))
+
+
+def test_annotation_bytes():
+    assert annotation(finding()) == (
+        "::error file=deploy/web.yaml,line=21,endLine=22,col=11,title=policygate%3A pss/privileged"
+        "::container \"web\" runs privileged")
+    assert annotation(finding(severity=Severity.NOTE)).startswith("::notice ")
+
+
+def test_hostile_annotation_cannot_end_or_start_commands():
+    hostile = finding(
+        message="100% bad\r\n::add-mask::secret\n::stop-commands::x\necho A=B >> $GITHUB_ENV",
+        file="a,b:c%d\n::error::x.yaml")
+    line = annotation(hostile)
+    assert "\n" not in line and "\r" not in line
+    assert line == (
+        "::error file=a%2Cb%3Ac%25d%0A%3A%3Aerror%3A%3Ax.yaml,line=21,endLine=22,col=11,"
+        "title=policygate%3A pss/privileged::100%25 bad%0D%0A::add-mask::secret%0A"
+        "::stop-commands::x%0Aecho A=B >> $GITHUB_ENV")
+    report = Report([hostile, finding()])
+    assert render_annotations(report).count("\n") == 2
+
+
+def test_markdown_escaping_is_exact():
+    assert escape_text("@acme/security please <img src=x onerror=alert(1)> **now**") == (
+        "@\u2060acme/security please &lt;img src\\=x onerror\\=alert\\(1\\)&gt; \\*\\*now\\*\\*")
+    # "&#64;" must stay the five characters, not become an "@" that mentions someone.
+    assert escape_text("&#64;team") == "&amp;\\#64;team"
+    assert escape_text("line1\nline2\r\n| x |") == "line1 line2 \\| x \\|"
+    assert table_cell("a | b") == "a &#124; b"
+    assert code_span("x`y``z | @me") == "```x`y``z \\| @\u2060me```"
+    assert code_span("`edge`") == "`` `edge` ``"
+    block = fenced_block("```\nbreak out\n````")
+    assert block.startswith("`````\n") and block.endswith("\n`````")
+    assert len(escape_text("x" * 5000, limit=100)) == 100
+
+
+def test_summary_groups_by_file_and_caps_size():
+    findings = [finding(file=f"f{i // 10}.yaml", line=i % 10 + 1) for i in range(3000)]
+    text = render_summary(Report(findings, files=300, resources=300), limit=60_000)
+    assert len(text.encode()) <= 60_000
+    assert text.count("### `f0.yaml`") == 1
+    assert "| 1 | 🔴 error | `pss/privileged` | container \\\"web\\\" runs privileged |" in text
+    shown = text.count("| 🔴 error |")
+    assert f"… {3000 - shown} more findings not shown" in text
+    assert shown > 100
+
+
+def test_summary_escapes_hostile_file_names_and_messages():
+    text = render_summary(Report([finding(message="@org/admins </details><script>",
+                                          file="x` @evil |.yaml")]))
+    assert "@org" not in text.replace("@\u2060", "")
+    assert "<script>" not in text and "</details>" not in text
+    assert "### ``x` @\u2060evil \\|.yaml``" in text
+
+
+def test_sarif_is_valid_and_has_fingerprints_and_rules():
+    suppressed = finding(line=40)
+    suppressed.suppression = Suppression("comment", "vendor image", "deploy/web.yaml:39")
+    report = Report([finding(), finding(rule="rego/main", message="custom")], suppressed=[suppressed])
+    sarif = report_to_sarif(report)
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    run = sarif["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["pss/privileged", "rego/main"]
+    privileged = run["tool"]["driver"]["rules"][0]
+    assert privileged["shortDescription"]["text"] == "containers must not run privileged"
+    assert privileged["help"]["text"]
+    first = run["results"][0]
+    assert first["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "deploy/web.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 21, "startColumn": 11, "endLine": 22}}
+    assert len(first["partialFingerprints"]["policygate/v1"]) == 32
+    assert run["results"][2]["suppressions"][0]["kind"] == "inSource"
+    assert run["automationDetails"]["id"] == "policygate/"
+
+
+def test_sarif_caps_results_like_github():
+    report = Report([finding(line=i + 1) for i in range(MAX_RESULTS + 5)])
+    run = report_to_sarif(report)["runs"][0]
+    assert len(run["results"]) == MAX_RESULTS
+    assert "5 more results were left out" in \
+        run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_junit_has_failures_and_passes_and_survives_hostile_bytes():
+    report = Report([finding(message="bad \x00\x1b byte <&>")], files=1, resources=2,
+                    checked=[("deploy/web.yaml", POD),
+                             ("deploy/web.yaml", ResourceId("v1", "Pod", "shop", "ok"))])
+    root = ElementTree.fromstring(render_junit(report).encode())
+    suite = root.find("testsuite")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("deploy/web.yaml", "2", "1")
+    names = [case.get("name") for case in suite.findall("testcase")]
+    assert names == ["pss/privileged Pod/shop/web", "all rules Pod/shop/ok"]
+    assert "bad \ufffd\ufffd byte <&>" in suite.find("testcase/failure").text
+
+
+def test_check_formats_through_the_cli(write):
+    root = write({"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                              "  containers: [{name: a, image: a, securityContext: {privileged: true}}]\n"})
+    github = run_cli("check", "--select", "pss/privileged", "--format", "github", "pod.yaml", cwd=root)
+    assert github.stdout == ("::error file=pod.yaml,line=5,endLine=5,col=54,"
+                             "title=policygate%3A pss/privileged::container \"a\" runs privileged "
+                             "(securityContext.privileged=true): remove the field or set it to false\n")
+    sarif = run_cli("check", "--format", "sarif", "pod.yaml", cwd=root)
+    jsonschema.validate(json.loads(sarif.stdout), SARIF_SCHEMA)
+    junit = run_cli("check", "--select", "pss/privileged", "--format", "junit", "pod.yaml", cwd=root)
+    assert ElementTree.fromstring(junit.stdout.encode()).get("failures") == "1"
