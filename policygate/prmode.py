@@ -1,0 +1,93 @@
+"""Pull-request mode: the PR's facts plus the gate as defined at the base commit.
+
+Shared by `policygate approvals`, `policygate check --pr-context` and `policygate pr`,
+so every entry point reads the config, approval rules and CODEOWNERS from the trusted
+base and never from the PR head.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from policygate.approvals.codeowners import find_codeowners
+from policygate.approvals.context import PullRequestContext
+from policygate.approvals.rules import approval_config
+from policygate.approvals.run import trusted_config
+from policygate.config import Config
+from policygate.sources.git import Git
+from policygate.trusted import BaseReader, GitBaseReader
+
+
+@dataclass(slots=True)
+class PullRequestSetup:
+    pr: PullRequestContext
+    reader: BaseReader
+    config: Config
+    root: Path | None
+    # The PR head, for describing what a PR changes — never for deciding anything.
+    head: BaseReader | None = None
+
+    def read_head(self, path: str) -> bytes | None:
+        return self.head.read(path) if self.head is not None else None
+
+
+def base_reader(root: Path | None, pr: PullRequestContext, client: object = None) -> BaseReader:
+    """Local git when the base commit is here, else the contents API when GitHub is at hand."""
+    if root is not None and (client is None or Git(root).commit(pr.base.sha) is not None):
+        return GitBaseReader(root, pr.base.sha)
+    if client is None:
+        from policygate.sources import GitError
+
+        raise GitError("--pr-context needs a git repository holding the base commit "
+                       f"{pr.base.sha[:12]}: run it inside a clone of {pr.repository}")
+    from policygate.github.contents import GitHubBaseReader
+
+    return GitHubBaseReader(client, pr.repository, pr.base.sha)  # type: ignore[arg-type]
+
+
+def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
+    """Teams whose membership the approval rules (or CODEOWNERS) may need."""
+    approvals = approval_config(config)
+    if approvals is None:
+        return []
+    teams = list(approvals.disapproval.teams)
+    for rule in approvals.rules.values():
+        teams += rule.requires.approvers.teams
+        if rule.conditions.has_author_in is not None:
+            teams += rule.conditions.has_author_in.teams
+    codeowners = find_codeowners(reader.read)
+    if codeowners is not None and any(r.requires.codeowners for r in approvals.rules.values()):
+        teams += [o for line in codeowners.lines for o in line.owners if "/" in o and "@" not in o]
+    return [t for t in dict.fromkeys(teams) if t not in approvals.teams]
+
+
+def _head_reader(root: Path | None, pr: PullRequestContext, client: object = None
+                 ) -> BaseReader | None:
+    if root is not None and Git(root).commit(pr.head.sha) is not None:
+        return GitBaseReader(root, pr.head.sha)
+    if client is not None:
+        from policygate.github.contents import GitHubBaseReader
+
+        return GitHubBaseReader(client, pr.repository, pr.head.sha)  # type: ignore[arg-type]
+    return None
+
+
+def setup_from_context(pr: PullRequestContext, root: Path | None,
+                       config: Config | None = None) -> PullRequestSetup:
+    reader = base_reader(root, pr)
+    return PullRequestSetup(pr, reader, config or trusted_config(reader), root,
+                            _head_reader(root, pr))
+
+
+def setup_from_github(client: object, repository: str, number: int, root: Path | None,
+                      config: Config | None = None) -> PullRequestSetup:
+    from policygate.github.facts import fetch_pr_context, read_teams
+
+    pr = fetch_pr_context(client, repository, number)  # type: ignore[arg-type]
+    reader = base_reader(root, pr, client)
+    config = config or trusted_config(reader)
+    teams, errors = read_teams(client, referenced_teams(config, reader))  # type: ignore[arg-type]
+    pr = dataclasses.replace(pr, teams={**pr.teams, **teams},
+                             team_errors={**pr.team_errors, **errors})
+    return PullRequestSetup(pr, reader, config, root, _head_reader(root, pr, client))
