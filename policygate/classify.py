@@ -11,6 +11,10 @@ from policygate.model import Document
 KUBERNETES = "kubernetes"
 COMPOSE = "compose"
 WORKFLOW = "workflow"
+DOCKERFILE = "dockerfile"        # set by policygate.parsers.dockerfile
+KUSTOMIZATION = "kustomization"  # kustomization.yaml without apiVersion/kind (those are objects)
+
+_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _is_compose_name(name: str) -> bool:
@@ -32,4 +36,6 @@ def document_kind(document: Document) -> str | None:
         return WORKFLOW
     if _is_compose_name(name) and isinstance(data.get("services"), dict):
         return COMPOSE
+    if name in _KUSTOMIZATION_NAMES:
+        return KUSTOMIZATION
     return None

@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from policygate.filtering import FILTER_MODES
+from policygate.reporters import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -53,7 +54,8 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Config file (default: .policygate.yaml at the repository root).")
 @click.option("--format", "formats", multiple=True,
-              type=click.Choice(["text", "json"]), help="Output format (repeatable).")
+              type=click.Choice(list(FORMATS)),
+              help="Output format (repeatable); github = workflow-command annotations.")
 @click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the matching --format to FILE instead of stdout (repeatable).")
 @click.option("--select", multiple=True, metavar="RULE-OR-FAMILY",
@@ -81,12 +83,26 @@ def main() -> None:
               "committed); named files without staged changes are checked whole.")
 @click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)), default="resource",
               show_default=True, help="With --diff/--staged: which findings the change owns.")
+@click.option("--policy", "policies", multiple=True, metavar="DIR",
+              help="Rego policies: a directory or .rego file (repeatable).")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="JSON/YAML data for the policies, under `data` (repeatable).")
+@click.option("--namespace", "namespaces", multiple=True, metavar="PACKAGE",
+              help="Rego package whose deny/violation/warn rules run (repeatable; default main).")
+@click.option("--all-namespaces", is_flag=True, help="Run the rules of every Rego package.")
+@click.option("--combine", is_flag=True,
+              help="Give the policies all documents at once (input: [{path, contents}]).")
+@click.option("--opa-url", metavar="URL", help="Evaluate Rego on this OPA server instead of "
+              "in-process.")
+@click.option("--v0-compatible", is_flag=True,
+              help="Accept Rego v0 policies, converted to v1 for the run.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], pss_level: str, pss_warn_level: str, pss_version: str,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
-          jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str) -> None:
+          jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str,
+          **rego_options: Any) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory)."""
     from policygate.model import Severity
     from policygate.pipeline import run_check
@@ -125,8 +141,14 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
     except GitError as error:
         fail(str(error))
     settings = dataclasses.replace(settings, filter_mode=mode)
-    report = run_check(selected.sources, settings, jobs=jobs, full_scan=selected.full_scan,
-                       notes=selected.notes, base_sources=selected.base_sources)
+    rego = _rego_engines(ctx, rego_options, config_file, config, root)
+    try:
+        report = run_check(selected.sources, settings, jobs=jobs, full_scan=selected.full_scan,
+                           notes=selected.notes, base_sources=selected.base_sources,
+                           engines=rego.engines if rego else ())
+    finally:
+        if rego:
+            rego.close()
     if write_baseline:
         from policygate.baseline import write_baseline as write
 
@@ -141,6 +163,27 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     worst = report.worst()
     sys.exit(EXIT_FINDINGS if threshold and worst and worst >= threshold else EXIT_OK)
+
+
+def _rego_engines(ctx: click.Context, options: dict[str, Any], config_file: str | None,
+                  config: Any, root: Path | None) -> Any:
+    """Rego engines from the options and `policies:`; None (nothing imported) without."""
+    if not any(options.values()) and "policies" not in config.sections:
+        return None
+    from policygate.rego.policyset import PolicyError
+    from policygate.rego.setup import RegoOptions, build_engines
+
+    flags = {name: given(ctx, name) for name in ("all_namespaces", "combine", "v0_compatible")}
+    rego_options = RegoOptions(options["policies"], options["data_files"], options["namespaces"],
+                               opa_url=options["opa_url"], **flags)
+    config_dir = Path(config_file).resolve().parent if config_file else (root or Path.cwd())
+    try:
+        engines = build_engines(rego_options, config.sections.get("policies"), config_dir, root)
+    except PolicyError as error:
+        fail(str(error))
+    for notice in engines.notices:
+        click.echo(f"policygate: note: {notice}", err=True)
+    return engines
 
 
 def _load_config(config_file: str | None, root: Path) -> Any:
@@ -219,3 +262,102 @@ def init(force: bool, target: str) -> None:
         fail(f"{target} already exists; use --force to overwrite it")
     path.write_text(starter_config(), encoding="utf-8")
     click.echo(f"wrote {target}")
+
+
+@main.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path())
+@click.option("--run", "run_pattern", metavar="REGEX",
+              help="Only run tests whose data.<package>.<name> matches REGEX.")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--v0-compatible", is_flag=True, help="Accept Rego v0 policies, converted to v1.")
+def test_command(dirs: tuple[str, ...], run_pattern: str | None, format_name: str,
+                 v0_compatible: bool) -> None:
+    """Run the Rego unit tests (`test_*` rules) in DIRS (default: .), like `opa test`."""
+    import re
+
+    from policygate.rego.policyset import PolicyError
+    from policygate.rego.testing import collect_test_files, render, run_tests
+    from policygate.sources.files import display_name, repo_root
+
+    if run_pattern:
+        try:
+            re.compile(run_pattern)
+        except re.error as error:
+            raise UsageError(f"--run {run_pattern!r} is not a valid regular expression: {error}")
+    root = repo_root(Path.cwd().resolve())
+    try:
+        files = collect_test_files(dirs or (".",), lambda p: display_name(Path(p), root, p))
+        report = run_tests(files, run_pattern, v0_compatible)
+    except PolicyError as error:
+        fail(str(error))
+    if not report.results:
+        fail(f"no tests found in {', '.join(dirs or ('.',))}"
+             + (f" matching --run {run_pattern!r}" if run_pattern else "")
+             + ": tests are rules named test_* (e.g. in *_test.rego files)")
+    click.echo(render(report, format_name), nl=False)
+    sys.exit(EXIT_OK if report.passed else EXIT_FINDINGS)
+
+
+@main.command()
+@click.option("--pr-context", "context_file", type=click.Path(dir_okay=False),
+              help="PR facts from a file (see schemas/pr-context.schema.json).")
+@click.option("--repo", metavar="OWNER/NAME", help="Read the PR from GitHub (with --pr).")
+@click.option("--pr", "number", type=click.IntRange(min=1), help="Pull request number.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Approval rules from this file instead of the base commit's config.")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def approvals(context_file: str | None, repo: str | None, number: int | None,
+              config_file: str | None, format_name: str) -> None:
+    """Judge a pull request's approvals: the rule tree, exit 0 approved, 1 not, 2 error."""
+    import json
+
+    from policygate.approvals.report import render_tree, result_json
+    from policygate.approvals.run import run_approvals
+
+    setup = _pr_setup(context_file, repo, number, config_file)
+    run = run_approvals(setup.pr, setup.reader, setup.root, setup.config, setup.read_head)
+    if run.result is None:
+        fail(f"{run.config.path or '.policygate.yaml'} (base commit {setup.reader.commit[:12]}) "
+             f"has no `approvals:` section: nothing to judge")
+    if format_name == "json":
+        payload = {"approvals": result_json(run.result),
+                   "findings": [_finding_json(f) for f in run.findings]}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        click.echo(render_tree(run.result), nl=False)
+        for finding in run.findings:
+            click.echo(f"{finding.file}:{finding.location.line if finding.location else 1}: "
+                       f"{finding.severity} [{finding.rule}] {finding.message}")
+    sys.exit(EXIT_OK if run.result.status == "approved" else EXIT_FINDINGS)
+
+
+def _finding_json(finding: Any) -> dict[str, Any]:
+    from policygate.reporters.json_report import finding_to_json
+
+    return finding_to_json(finding)
+
+
+def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
+              config_file: str | None) -> Any:
+    """PR facts (file or GitHub) and the gate as of the base commit; exit 2 on failure."""
+    from policygate.approvals.context_file import ContextFileError, load_context_file
+    from policygate.config import ConfigError
+    from policygate.github.api import GitHubError
+    from policygate.prmode import setup_from_context, setup_from_github
+    from policygate.sources import GitError
+    from policygate.sources.files import repo_root
+
+    if bool(context_file) == bool(repo and number):
+        raise UsageError("give either --pr-context FILE or --repo OWNER/NAME --pr N")
+    root = repo_root(Path.cwd().resolve())
+    override = _load_config(config_file, root or Path.cwd()) if config_file else None
+    try:
+        if context_file:
+            return setup_from_context(load_context_file(context_file), root, override)
+        from policygate.github.api import connect
+
+        return setup_from_github(connect(), repo or "", number or 0, root, override)
+    except (ContextFileError, ConfigError, GitError, GitHubError) as error:
+        fail(str(error))

@@ -20,6 +20,18 @@ class EngineResult:
     failures: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class CombinedResult:
+    """Results of one evaluation over all documents at once (Conftest's --combine).
+
+    Each violation comes with the index of the document it is about, in the list that
+    was passed to `check_combined`, or None when the policy did not say (then it is
+    reported at the first document)."""
+
+    violations: list[tuple[int | None, Violation]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentRef:
     """A document as an engine sees it: plain data plus where it came from."""
@@ -43,6 +55,11 @@ class PolicyEngine(Protocol):
     def close(self) -> None:
         """Release processes or connections; called once per process that used it."""
         ...
+
+    # Optional: an engine whose `combined` attribute is true is not asked per document;
+    # the pipeline collects every parsed document and, after the per-file scan, calls
+    #     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult
+    # once in the main process, then locates each violation in its document.
 
 
 def as_ref(document: Document, kind: str | None, resource: ResourceId | None) -> DocumentRef:

@@ -32,6 +32,21 @@ def _end_line(start: Node, value: Node) -> int:
     return max(last, start.start_mark.line + 1)
 
 
+def value_node(document: Document, path: FieldPath) -> Node | None:
+    """The YAML node holding the value at `path` (None if absent or not YAML).
+
+    For readers that need a scalar as written: `newTag: 1.10` is the tag "1.10", while
+    the constructed data holds the float 1.1.
+    """
+    value: Node | None = document.node
+    for element in path:
+        step = _child(value, element) if value is not None else None
+        if step is None:
+            return None
+        value = step[1]
+    return value
+
+
 def locate(document: Document, path: FieldPath) -> Location:
     """Position of `path` in the document, or of its deepest existing prefix."""
     node = document.node

@@ -25,7 +25,7 @@ from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
 
 if TYPE_CHECKING:
-    from policygate.engines import PolicyEngine
+    from policygate.engines import DocumentRef, PolicyEngine
     from policygate.sources.diff import FileChange
     from policygate.suppress import Directive
 
@@ -50,6 +50,8 @@ class FileResult:
     suppressed: list[Finding] = field(default_factory=list)
     resources: int = 0
     failures: list[str] = field(default_factory=list)
+    # --combine: every document, for engines that judge them all at once (policygate.combine)
+    documents: list[DocumentRef] = field(default_factory=list)
 
 
 def _evaluate(document: Document, kind: str, resource: Resource | None,
@@ -58,7 +60,7 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
     """Run every rule whose scope fits this document: pod rules once per pod spec,
     resource rules once per Kubernetes object, other scopes once per document of that kind."""
     findings: list[Finding] = []
-    pods = None
+    pods = images = None
     for active in rules:
         rule = active.rule
         targets: Sequence[object]
@@ -67,6 +69,12 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             targets = pods
         elif rule.scope == "resource" and resource is not None:
             targets = (resource,)
+        elif rule.scope == "image":
+            if images is None:
+                from policygate.provenance.extract import image_sites
+
+                images = image_sites(document, kind, resource)
+            targets = images
         elif rule.scope == kind and resource is None:
             targets = (document,)
         else:
@@ -91,13 +99,16 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
 
 
 def _run_engines(document: Document, kind: str | None, resource: Resource | None,
-                 engines: Sequence[PolicyEngine], failures: list[str]) -> list[Finding]:
+                 engines: Sequence[PolicyEngine], failures: list[str],
+                 documents: list[DocumentRef] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     if not engines:
         return findings
     from policygate.engines import as_ref
 
     ref = as_ref(document, kind, resource.id if resource is not None else None)
+    if documents is not None and any(getattr(e, "combined", False) for e in engines):
+        documents.append(ref)
     for engine in engines:
         result = engine.check_document(ref)
         failures.extend(result.failures)
@@ -117,12 +128,14 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     findings = list(parsed.findings)
     failures: list[str] = []
     directives: list[Directive] = []
+    documents: list[DocumentRef] = []
     resources = 0
     for document in parsed.documents:
         kind = document_kind(document)
         if kind is None:
             # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            findings.extend(_run_engines(document, None, None, rule_set.engines, failures))
+            findings.extend(_run_engines(document, None, None, rule_set.engines, failures,
+                                         documents))
             continue
         resources += 1
         resource = as_resource(document) if kind == KUBERNETES else None
@@ -131,7 +144,8 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
             findings.append(problem)
         findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
                                   failures))
-        findings.extend(_run_engines(document, kind, resource, rule_set.engines, failures))
+        findings.extend(_run_engines(document, kind, resource, rule_set.engines, failures,
+                                     documents))
         if resource is not None and _has_ignore_annotation(resource.data):
             from policygate.suppress.annotations import annotation_directive
 
@@ -155,7 +169,7 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
 
         kept = keep_changed(kept, settings.filter_mode, change, parsed.documents)
         suppressed = keep_changed(suppressed, settings.filter_mode, change, parsed.documents)
-    return FileResult(kept, suppressed, resources, failures)
+    return FileResult(kept, suppressed, resources, failures, documents)
 
 
 def read_source(source: SourceFile, limits: Limits) -> bytes | Finding:
@@ -214,7 +228,12 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     sources = list(sources)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
-    report = _scan(sources, jobs)
+    documents: list[DocumentRef] = []
+    report = _scan(sources, jobs, documents)
+    if documents:
+        from policygate.combine import run_combined
+
+        run_combined(report, rule_set, documents, sources)
     if base_sources is not None:
         from policygate.filtering import subtract_existing
 
@@ -227,7 +246,8 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     return report
 
 
-def _scan(sources: list[SourceFile], jobs: int | None) -> Report:
+def _scan(sources: list[SourceFile], jobs: int | None,
+          documents: list[DocumentRef] | None = None) -> Report:
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
@@ -235,21 +255,25 @@ def _scan(sources: list[SourceFile], jobs: int | None) -> Report:
         # close() + join(), not terminate(): workers must exit normally so engines close.
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_close_at_exit)
         try:
-            report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources))
+            report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources),
+                            documents)
         finally:
             pool.close()
             pool.join()
     else:
         try:
-            report = _merge(map(_check_source, sources), len(sources))
+            report = _merge(map(_check_source, sources), len(sources), documents)
         finally:
             _close_engines()
     return report
 
 
-def _merge(results: Iterable[FileResult], files: int) -> Report:
+def _merge(results: Iterable[FileResult], files: int,
+           documents: list[DocumentRef] | None = None) -> Report:
     report = Report(files=files)
     for result in results:
+        if documents is not None:
+            documents.extend(result.documents)
         report.findings.extend(result.findings)
         report.suppressed.extend(result.suppressed)
         report.resources += result.resources

@@ -81,3 +81,12 @@ def write(tmp_path: Path):
                 path.write_text(content, encoding="utf-8")
         return tmp_path
     return _write
+
+
+@pytest.fixture
+def fake_github():
+    """A local GitHub REST API (tests/github/fixture.py), started for one test."""
+    from tests.github.fixture import FakeGitHub
+
+    with FakeGitHub() as hub:
+        yield hub

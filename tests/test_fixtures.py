@@ -24,3 +24,44 @@ def test_fixtures_report():
         by_file["fixtures/apps/monitoring/node-exporter.yaml"]
     assert {"pss/run-as-user", "pss/volume-types"} <= by_file["fixtures/apps/shop/reports.yaml"]
     assert by_file["fixtures/clusters/prod/namespaces.yaml"] == {"parse/duplicate-key"}
+
+
+# Provenance: every kind of file that decides what runs, compliant and violating references
+# side by side (see the comments in the fixture files).
+PROVENANCE = [
+    ("action/not-pinned", "fixtures/.github/workflows/ci.yml", 18, 9),      # setup-node@v4
+    ("action/not-pinned", "fixtures/.github/workflows/ci.yml", 29, 5),      # reusable @main
+    ("image/latest-tag", "fixtures/apps/shop/kustomization.yaml", 15, 5),   # newTag: latest
+    ("gitops/unpinned-revision", "fixtures/gitops/argocd/applications.yaml", 25, 7),  # 4.11.*
+    ("gitops/unpinned-revision", "fixtures/gitops/argocd/applications.yaml", 29, 7),  # HEAD
+    ("gitops/unpinned-revision", "fixtures/gitops/flux/sources.yaml", 11, 5),   # branch
+    ("gitops/unpinned-revision", "fixtures/gitops/flux/sources.yaml", 43, 7),   # range
+    ("gitops/unpinned-revision", "fixtures/gitops/flux/sources.yaml", 68, 5),   # tag latest
+]
+
+# Image rules on Dockerfiles, compose files and workflows (the "image" scope).
+PROVENANCE_IMAGES = [
+    ("image/not-pinned", "fixtures/.github/workflows/ci.yml", 12, 7),       # job container
+    ("image/not-pinned", "fixtures/.github/workflows/ci.yml", 22, 9),       # docker://alpine
+    ("image/not-pinned", "fixtures/images/Dockerfile", 7, 32),              # golang:${GO_VERSION}
+    ("image/latest-tag", "fixtures/images/Dockerfile", 21, 6),              # ${RUNTIME}: no tag
+    ("image/not-pinned", "fixtures/images/Dockerfile", 21, 6),
+    ("image/latest-tag", "fixtures/images/docker-compose.yaml", 13, 5),     # redis
+    ("image/invalid-reference", "fixtures/images/docker-compose.yaml", 15, 5),  # MailHog/MailHog
+]
+
+
+def _provenance_findings() -> list[tuple[str, str, int, int]]:
+    run = run_cli("check", "--format", "json", "fixtures/", cwd=ROOT)
+    assert run.exit_code == 1
+    return sorted((f["rule"], f["file"], f["line"], f["column"]) for f in run.json()["findings"]
+                  if f["rule"].partition("/")[0] in ("image", "action", "gitops"))
+
+
+def test_fixtures_show_the_provenance_families():
+    assert [f for f in _provenance_findings() if f not in PROVENANCE_IMAGES] == sorted(PROVENANCE)
+
+
+def test_fixtures_show_image_rules_on_dockerfiles_compose_and_workflows():
+    assert [f for f in _provenance_findings() if f in PROVENANCE_IMAGES] == \
+        sorted(PROVENANCE_IMAGES)

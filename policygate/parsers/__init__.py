@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from policygate.model import Finding
+from policygate.parsers.dockerfile import is_dockerfile, parse_dockerfile
 from policygate.parsers.yaml import Limits, ParsedFile, decode, limit_finding, parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 ParseFunction = Callable[[str, str, Limits], ParsedFile]
 # (file-name predicate, parser) pairs tried in order before the YAML default.
-_PARSERS: list[tuple[Callable[[str], bool], ParseFunction]] = []
+_PARSERS: list[tuple[Callable[[str], bool], ParseFunction]] = [
+    (is_dockerfile, parse_dockerfile),
+]
 
 
 def _parser_for(name: str) -> ParseFunction:

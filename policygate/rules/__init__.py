@@ -22,6 +22,9 @@ _RULE_MODULES = (
     "pss.volume_types", "pss.privilege_escalation", "pss.run_as_non_root",
     "pss.run_as_user", "pss.seccomp_required", "pss.restricted_capabilities",
     "pss.restricted_proc_mount",
+    "images.invalid_reference", "images.untrusted_registry", "images.not_pinned",
+    "images.latest_tag", "actions.not_pinned", "gitops.untrusted_source",
+    "gitops.unpinned_revision",
 )
 
 
@@ -59,8 +62,9 @@ class Rule:
     id: str
     summary: str
     severity: Severity
-    # "pod": check(PodSpec, ctx); "resource": check(Resource, ctx); any other document
-    # kind from policygate.classify ("compose", "workflow", "dockerfile"): check(Document, ctx)
+    # "pod": check(PodSpec, ctx); "resource": check(Resource, ctx); "image": check(ImageSite,
+    # ctx) for every image reference in any document; any other document kind from
+    # policygate.classify ("compose", "workflow", "dockerfile"): check(Document, ctx)
     scope: str
     check: Callable[..., Iterable[Violation]]
     doc: RuleDoc
@@ -81,6 +85,13 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "parse/unreadable": (Severity.ERROR, "the file could not be read"),
     "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
                                       "was not followed"),
+    "approval/missing": (Severity.ERROR, "an approval rule that applies still lacks approvals"),
+    "approval/disapproved": (Severity.ERROR, "a reviewer with blocking rights requested changes"),
+    "approval/cannot-verify": (Severity.ERROR, "an approval rule could not be evaluated (team "
+                                               "membership, file list); fails closed"),
+    "approval/policy-changed": (Severity.WARNING, "the pull request changes the gate's own "
+                                                  "config, policies or CODEOWNERS"),
+    "approval/invalid-codeowners": (Severity.WARNING, "a CODEOWNERS line GitHub would skip"),
     "policygate/suppression-without-reason": (
         Severity.WARNING, "a suppression comment or annotation gives no reason"),
     "policygate/unused-suppression": (

@@ -1,0 +1,69 @@
+"""The --combine stage: engines that judge all documents at once, after the per-file scan.
+
+Conftest's `--combine` gives a policy every document in one input (a list of
+`{"path", "contents"}`), for rules across files ("every Deployment has a Service").
+This runs once, in the main process, after the files were scanned; each violation
+names a document of the list (Rego results do it with `path: "[3].contents.spec…"`)
+and is located, configured and suppressed like any other finding of that file. The
+node trees are gone by then (memory follows the largest file), so only the files that
+got a combined finding are parsed again.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from policygate.engines import DocumentRef
+from policygate.locate import locate
+from policygate.model import Finding, Location, Report, Severity
+from policygate.parsers import parse_bytes
+from policygate.settings import RuleSet
+from policygate.sources.files import SourceFile
+
+
+def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[DocumentRef],
+                 sources: Sequence[SourceFile]) -> None:
+    engines = [e for e in rule_set.engines if getattr(e, "combined", False)]
+    per_file: dict[str, list[tuple[DocumentRef, Finding]]] = {}
+    for engine in engines:
+        result = engine.check_combined(documents)  # type: ignore[attr-defined]
+        report.failures.extend(result.failures)
+        for index, violation in result.violations:
+            # A result that names no document is reported at the first one.
+            ref = documents[index] if index is not None and 0 <= index < len(documents) \
+                else documents[0]
+            finding = Finding(rule=violation.rule or engine.source,
+                              severity=violation.severity or Severity.ERROR,
+                              message=violation.message, file=ref.file, resource=ref.resource,
+                              path=violation.path, source=engine.source, fix=violation.fix)
+            per_file.setdefault(ref.file, []).append((ref, finding))
+    by_name = {source.display: source for source in sources}
+    for file, items in sorted(per_file.items()):
+        _add_file_findings(report, rule_set, by_name.get(file), file, items)
+
+
+def _add_file_findings(report: Report, rule_set: RuleSet, source: SourceFile | None, file: str,
+                       items: list[tuple[DocumentRef, Finding]]) -> None:
+    from policygate.pipeline import read_source
+
+    settings = rule_set.settings
+    raw = None
+    if source is not None:
+        raw = source.content if source.content is not None else read_source(source, settings.limits)
+    parsed = parse_bytes(raw, file, settings.limits) if isinstance(raw, bytes) else None
+    documents = {d.index: d for d in reversed(parsed.documents)} if parsed else {}
+    for ref, finding in items:
+        document = documents.get(ref.index)
+        finding.location = locate(document, finding.path) if document is not None \
+            else Location(1, 1, 1)
+    configured = [f for f in (settings.configure(f) for _, f in items) if f is not None]
+    kept, suppressed = configured, []
+    if parsed is not None and parsed.text is not None and "policygate:" in parsed.text:
+        from policygate.suppress import apply_directives
+        from policygate.suppress.comments import comment_directives
+
+        directives = comment_directives(parsed.text, file, parsed.documents)
+        kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
+                                                      rule_set.known)
+        kept.extend(f for f in map(settings.configure, problems) if f is not None)
+    report.findings.extend(kept)
+    report.suppressed.extend(suppressed)

@@ -1,0 +1,287 @@
+"""One configured PyGithub client, and GitHub errors turned into what to do about them.
+
+The client reads its token from the environment (GITHUB_TOKEN unless told otherwise) and
+never prints it; the API URL comes from the settings, GITHUB_API_URL (set by Actions, and
+by GitHub Enterprise Server runners), or api.github.com. Requests time out, server errors
+and rate limits are retried a bounded number of times, and whatever still fails becomes a
+GitHubError: one line naming what we were doing, what GitHub said, and the fix.
+
+PyGithub, requests and urllib3 are imported inside functions only (see the package doc).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_API_URL = "https://api.github.com"
+NOT_FOUND = "PR or repository not found, or the token cannot see it"
+
+
+class GitHubError(Exception):
+    """A GitHub call failed; the message is one line and says what to do."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to reach GitHub and how patient to be; the defaults are for CI runs."""
+    base_url: str | None = None            # else $GITHUB_API_URL, else api.github.com
+    token_env: str = "GITHUB_TOKEN"        # the variable holding the token (never the token)
+    timeout: int = 15                      # seconds per request (PyGithub wants an int)
+    retries: int = 3                       # extra attempts on 5xx, timeouts and rate limits
+    backoff: float = 1.0                   # pause factor between retries (urllib3: 0, 2f, 4f...)
+    max_wait: float = 60.0                 # longest rate-limit wait honoured; longer -> error
+    per_page: int = 100                    # GitHub's maximum page size: fewest requests
+    # PyGithub's throttle, which GitHub asks integrations to keep (secondary rate limits).
+    seconds_between_requests: float | None = 0.25
+    seconds_between_writes: float | None = 1.0
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + 1
+
+
+@dataclass(frozen=True)
+class GitHubClient:
+    """The PyGithub `Github` object plus the settings that explain its errors."""
+    github: Any
+    settings: ClientSettings
+    api_url: str
+
+    def errors(self, action: str, *, not_found: str = NOT_FOUND,
+               attempts: int | None = None) -> Any:
+        """Context manager: PyGithub/HTTP errors inside become GitHubError(action: ...).
+
+        `attempts` is how often a failing request was tried (POSTs are never retried on
+        5xx, so their callers pass 1)."""
+        return translate_errors(action, self.settings, api_url=self.api_url,
+                                not_found=not_found, attempts=attempts)
+
+
+def connect(settings: ClientSettings | None = None, *,
+            env: Mapping[str, str] | None = None) -> GitHubClient:
+    """A PyGithub client configured from settings and the environment."""
+    settings = settings or ClientSettings()
+    env = os.environ if env is None else env
+    token = (env.get(settings.token_env) or "").strip()
+    if not token:
+        raise GitHubError(f"no GitHub token: set {settings.token_env} (in a workflow: "
+                          f"`env: {settings.token_env}: ${{{{ secrets.GITHUB_TOKEN }}}}`)")
+    api_url = (settings.base_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not api_url.startswith(("https://", "http://")):
+        raise GitHubError(f"GitHub API URL {api_url!r} is not an http(s) URL: fix "
+                          f"GITHUB_API_URL or the configured base URL")
+    import logging
+
+    from github import Auth, Github
+
+    # PyGithub logs every retry at INFO on its own stderr handler; our errors say it all.
+    logging.getLogger("github").setLevel(logging.WARNING)
+    github = Github(auth=Auth.Token(token), base_url=api_url, timeout=settings.timeout,
+                    per_page=settings.per_page, retry=_retry_policy(settings),
+                    user_agent=f"policygate/{_version()}",
+                    seconds_between_requests=settings.seconds_between_requests,
+                    seconds_between_writes=settings.seconds_between_writes)
+    return GitHubClient(github, settings, api_url)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("policygate")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _retry_policy(settings: ClientSettings) -> Any:
+    """PyGithub's GithubRetry (retries 403s only when they are rate limits), bounded:
+
+    - a Retry-After longer than `max_wait` is not waited for: the run fails now, clearly;
+    - a POST that got a 5xx or timed out is not retried: GitHub may have applied it (a
+      review or comment would be posted twice); PATCH/PUT/DELETE are idempotent.
+    """
+    from github.GithubRetry import GithubRetry
+    from urllib3.exceptions import MaxRetryError, ResponseError
+
+    class BoundedRetry(GithubRetry):
+        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False
+                     ) -> bool:
+            if method == "POST" and status_code >= 500:
+                return False
+            return bool(super().is_retry(method, status_code, has_retry_after))
+
+        def increment(self, method: str | None = None, url: str | None = None,
+                      response: Any = None, error: Exception | None = None,
+                      _pool: Any = None, _stacktrace: Any = None) -> Any:
+            if response is not None:
+                wait = retry_after(response.headers)
+                if wait is not None and wait > self.max_rate_limit_wait:
+                    raise MaxRetryError(_pool, url, ResponseError(
+                        f"Retry-After {wait:g}s exceeds {self.max_rate_limit_wait:g}s"))
+            if error is not None and method == "POST" and self._is_read_error(error):
+                raise error
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    return BoundedRetry(
+        total=settings.retries, backoff_factor=settings.backoff, backoff_max=settings.max_wait,
+        status_forcelist=[*range(500, 600), 429], raise_on_status=False,
+        allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
+        secondary_rate_wait=min(60.0, settings.max_wait), max_rate_limit_wait=settings.max_wait)
+
+
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
+    value = header(headers, "Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    """Case-insensitive header lookup (PyGithub lower-cases names, urllib3 does not)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+@contextmanager
+def translate_errors(action: str, settings: ClientSettings, *, api_url: str = DEFAULT_API_URL,
+                     not_found: str = NOT_FOUND, attempts: int | None = None) -> Iterator[None]:
+    """Re-raise PyGithub/HTTP failures inside the block as one-line GitHubErrors."""
+    try:
+        yield
+    except GitHubError:
+        raise
+    except Exception as error:
+        problem = explain(error, settings, api_url=api_url, not_found=not_found,
+                          attempts=settings.attempts if attempts is None else attempts)
+        if problem is None:
+            raise
+        raise GitHubError(f"{action}: {problem}", status=_status(error)) from error
+
+
+def _status(error: BaseException) -> int | None:
+    status = getattr(error, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def explain(error: BaseException, settings: ClientSettings, *, api_url: str = DEFAULT_API_URL,
+            not_found: str = NOT_FOUND, attempts: int = 1) -> str | None:
+    """What went wrong and what to do, in one line; None for errors that are not GitHub's."""
+    from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
+    import requests
+
+    if isinstance(error, RateLimitExceededExceedsMaxWait):
+        return (f"GitHub rate limit: it asks to wait {error.wait:.0f}s, longer than the "
+                f"{settings.max_wait:g}s policygate waits — retry later")
+    if isinstance(error, GithubException):
+        return _explain_status(error.status, error.data, error.headers, settings,
+                               not_found=not_found, attempts=attempts)
+    if _is_timeout(error):
+        return (f"GitHub did not answer within {settings.timeout}s ({_times(attempts)}) — "
+                f"retry later, or raise the timeout")
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return f"cannot reach GitHub at {api_url} — check GITHUB_API_URL and the network"
+    return None
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """requests reports a read timeout that exhausted the retries as a ConnectionError
+    wrapping urllib3's MaxRetryError(reason=ReadTimeoutError)."""
+    import requests
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(error, requests.exceptions.Timeout):
+        return True
+    cause = error.args[0] if isinstance(error, requests.exceptions.ConnectionError) and \
+        error.args else None
+    reason = cause.reason if isinstance(cause, MaxRetryError) else None
+    # urllib3 makes a refused connection (NewConnectionError) a kind of connect timeout.
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
+
+
+def _explain_status(status: int, data: Any, headers: Mapping[str, Any] | None,
+                    settings: ClientSettings, *, not_found: str, attempts: int) -> str:
+    message = _message(data)
+    said = f"{status} {message}".strip()
+    if _is_rate_limit(status, message, headers):
+        kind = ("API rate limit" if message.lower().startswith("api rate limit")
+                else "secondary rate limit")
+        wait = retry_after(headers)
+        if wait is not None and wait > settings.max_wait:
+            return (f"GitHub {kind}: it asks to wait {wait:g}s, longer than the "
+                    f"{settings.max_wait:g}s policygate waits — retry later")
+        return (f"GitHub {kind} still hit after {_times(attempts)} ({status}) — wait a few "
+                f"minutes, or run fewer jobs against GitHub at once")
+    if status == 401:
+        return (f"GitHub rejected the token ({said}) — check that {settings.token_env} holds "
+                f"a valid, unexpired token")
+    if status == 403:
+        accepted = header(headers, "X-Accepted-GitHub-Permissions")
+        needs = describe_permissions(accepted) if accepted else ""
+        if needs and message.lower().startswith("resource not accessible"):
+            return (f"GitHub answered {said}: the token lacks {needs} — grant it in the "
+                    f"workflow's `permissions:` (or the app/token settings)")
+        accepts = f"; the endpoint accepts {needs}" if needs else ""
+        return f"GitHub refused ({said}) — the token is not allowed to do this{accepts}"
+    if status == 404:
+        return f"{not_found} (404)"
+    if status == 422:
+        return f"GitHub rejected the request ({said})"
+    if status >= 500:
+        return (f"GitHub answered {said} ({_times(attempts)}) — GitHub may be having "
+                f"problems; retry later")
+    return f"GitHub answered {said}"
+
+
+def _times(attempts: int) -> str:
+    return "1 attempt" if attempts == 1 else f"{attempts} attempts"
+
+
+def _is_rate_limit(status: int, message: str, headers: Mapping[str, Any] | None) -> bool:
+    if status == 429:
+        return True
+    lowered = message.lower()
+    return status == 403 and (
+        header(headers, "Retry-After") is not None
+        or lowered.startswith(("api rate limit exceeded", "you have exceeded a secondary rate"))
+        or "secondary rate limit" in lowered)
+
+
+def _message(data: Any) -> str:
+    """GitHub's message plus its validation details, flattened to one line (capped: a
+    proxy's HTML error page must not flood the log)."""
+    if not isinstance(data, dict):
+        data = {"data": data}
+    parts = [str(data.get("message") or data.get("data") or "")]   # "data": a non-JSON body
+    for item in data.get("errors") or []:
+        if isinstance(item, dict):
+            parts.append(str(item.get("message") or
+                             f"{item.get('field', '?')} {item.get('code', 'invalid')}"))
+        else:
+            parts.append(str(item))
+    return " ".join(" ".join(p.split()) for p in parts if p).strip()[:300]
+
+
+def describe_permissions(accepted: str) -> str:
+    """`issues=write; pull_requests=write` -> `issues: write (or pull-requests: write)`,
+    spelled like a workflow's `permissions:` block. GitHub separates alternative sets with
+    `;` and the permissions within one set with `,`."""
+    alternatives = []
+    for alternative in accepted.split(";"):
+        needs = [item.strip().partition("=") for item in alternative.split(",") if item.strip()]
+        if needs:
+            alternatives.append(" and ".join(f"{name.replace('_', '-')}: {level}"
+                                             for name, _, level in needs))
+    if len(alternatives) <= 1:
+        return "".join(alternatives)
+    return f"{alternatives[0]} (or {', or '.join(alternatives[1:])})"

@@ -1,0 +1,364 @@
+"""Load a policy set: Rego modules, data files and the Conftest rules to evaluate.
+
+Loading is where v0 syntax is caught (refused with the fix, or converted with
+`--v0-compatible`), where namespaces are resolved to packages, and where a typo that
+would make the gate check nothing (a namespace without policies, a data file that is
+not a mapping) becomes an error instead of a silent pass.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policygate.rego.convert import conversion_edits
+from policygate.rego.edits import EditedText, apply_edits
+from policygate.rego.lexer import LexError, position_of
+from policygate.rego.outline import Outline, outline
+
+# Conftest's rule names: exactly these, or these plus `_suffix`.
+DENY_RULES = ("deny", "violation")
+WARN_RULES = ("warn",)
+EXCEPTION_RULE = "exception"
+CONTEXT_ROOT = "policygate"  # data.policygate: the run's context
+
+
+class PolicyError(Exception):
+    """Problems that stop the run (exit 2); one `file:line:col: message` per line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    path: str                       # as reported: relative to the repository root
+    source: str                     # the text as written
+    outline: Outline                # of `text`
+    converted: EditedText | None = None  # v0 → v1 conversion, None for v1 modules
+
+    @property
+    def package(self) -> str:
+        return self.outline.package_name
+
+    @property
+    def text(self) -> str:
+        """The v1 text engines compile."""
+        return self.converted.text if self.converted is not None else self.source
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the file as written of a character offset in `text`."""
+        if self.converted is not None:
+            offset = self.converted.original_offset(offset)
+        return position_of(self.source, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """One Conftest rule of one package, e.g. `deny_privileged` in `main`."""
+
+    package: str
+    name: str
+    kind: str                       # "deny" | "warn" | "exception"
+    partial_set: bool               # `contains` rules are always defined (maybe empty)
+    files: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"data.{self.package}.{self.name}"
+
+    @property
+    def suffix(self) -> str:
+        """The name an `exception` rule uses: `privileged` for `deny_privileged`."""
+        return self.name.partition("_")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    modules: tuple[Module, ...]
+    data: dict[str, Any] = field(default_factory=dict)
+    rule_sets: tuple[RuleSet, ...] = ()
+    notices: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ("main",)
+
+    @property
+    def uses_context(self) -> bool:
+        """Does any module read data.policygate (then engines get it per document)?"""
+        return any(_reads_context(module.outline) for module in self.modules)
+
+    def files_of(self, package: str) -> tuple[str, ...]:
+        return tuple(m.path for m in self.modules if m.package == package)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where a policy set comes from, already merged from options and config."""
+
+    policies: tuple[tuple[str, str], ...] = ()     # (path on disk, display name)
+    data: tuple[tuple[str, str], ...] = ()
+    namespaces: tuple[str, ...] = ("main",)
+    all_namespaces: bool = False
+    v0_compatible: bool = False
+    library: tuple[str, ...] = ()                  # shipped policies enabled by name
+
+
+def library_dir() -> Path:
+    """The shipped policy library: packaged next to this module, or the repository's
+    `policies/` in a source checkout."""
+    packaged = Path(__file__).parent / "library"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "policies"
+
+
+def library_names() -> list[str]:
+    directory = library_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(p.stem for p in directory.glob("*.rego")
+                  if not p.stem.endswith("_test") and not p.stem.startswith("_"))
+
+
+def rego_files(path: str, include_tests: bool) -> list[str]:
+    """`.rego` files under a file or directory, sorted, hidden directories skipped."""
+    if os.path.isfile(path):
+        return [path]
+    found = []
+    for current, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".rego") and (include_tests or not name.endswith("_test.rego")):
+                found.append(os.path.join(current, name))
+    return found
+
+
+def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple[list[Module], list[str]]:
+    """Read and outline modules; v0 modules are converted or refused. Returns the modules
+    and notices (one per converted file); raises PolicyError listing every bad file."""
+    modules: list[Module] = []
+    problems: list[str] = []
+    notices: list[str] = []
+    for path, display in files:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                source = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            problems.append(f"{display}: cannot read the policy: {reason}")
+            continue
+        try:
+            shape = outline(source)
+        except LexError as error:
+            problems.append(f"{display}:{error.line}:{error.column}: rego_parse_error: {error}")
+            continue
+        if not shape.package:
+            problems.append(f"{display}:1:1: rego_parse_error: the module has no `package` line")
+            continue
+        module = Module(display, source, shape)
+        v0 = shape.v0_rules()
+        if v0 and not v0_compatible:
+            first = v0[0]
+            more = f" (and {len(v0) - 1} more rules)" if len(v0) > 1 else ""
+            problems.append(
+                f"{display}:{first.line}:{first.column}: Rego v0 syntax: {first.v0}{more}; "
+                f"policygate reads Rego v1 like OPA 1.x: convert the file with "
+                f"`opa fmt --v0-v1 --write {display}`, or pass --v0-compatible "
+                f"(policies.v0_compatible: true) to convert it on the fly")
+            continue
+        if v0:
+            converted = apply_edits(source, conversion_edits(shape))
+            shape = outline(converted.text)
+            left = shape.v0_rules()
+            if left:
+                line, column = position_of(source, converted.original_offset(
+                    shape.tokens[left[0].start].start))
+                problems.append(f"{display}:{line}:{column}: cannot convert this v0 rule "
+                                f"automatically ({left[0].v0}); convert it with "
+                                f"`opa fmt --v0-v1 --write {display}`")
+                continue
+            module = Module(display, source, shape, converted)
+            notices.append(f"{display}: Rego v0 syntax converted to v1 for this run "
+                           f"(--v0-compatible); `opa fmt --v0-v1 --write {display}` makes "
+                           f"it permanent")
+        modules.append(module)
+    if problems:
+        raise PolicyError(problems)
+    return modules, notices
+
+
+def load_data(files: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Merge JSON/YAML data files under `data`, like `conftest --data`."""
+    import yaml
+
+    merged: dict[str, Any] = {}
+    problems: list[str] = []
+    for path, display in files:
+        paths = [path] if os.path.isfile(path) else [
+            os.path.join(current, name) for current, _, names in os.walk(path)
+            for name in sorted(names) if name.endswith((".json", ".yaml", ".yml"))]
+        if not paths and not os.path.exists(path):
+            problems.append(f"{display}: data file not found")
+        for file in paths:
+            shown = display if file == path else os.path.join(display, os.path.relpath(file, path))
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    text = handle.read()
+                content = json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(f"{shown}: cannot read the data file: {error}")
+                continue
+            except (ValueError, yaml.YAMLError) as error:
+                mark = getattr(error, "problem_mark", None)
+                where = f":{mark.line + 1}:{mark.column + 1}" if mark else (
+                    f":{error.lineno}:{error.colno}" if hasattr(error, "lineno") else "")
+                problems.append(f"{shown}{where}: invalid data file: "
+                                f"{getattr(error, 'problem', None) or getattr(error, 'msg', error)}")
+                continue
+            if content is None:
+                continue
+            if not isinstance(content, dict):
+                problems.append(f"{shown}:1:1: a data file must hold a mapping (its keys become "
+                                f"data.<key>), not a {type(content).__name__}")
+                continue
+            if CONTEXT_ROOT in content:
+                problems.append(f"{shown}: the key `{CONTEXT_ROOT}` is reserved for the run "
+                                f"context (data.policygate); rename it")
+                continue
+            _merge(merged, _json_safe(content), shown, problems)
+    if problems:
+        raise PolicyError(problems)
+    return merged
+
+
+def _merge(target: dict[str, Any], content: dict[str, Any], shown: str, problems: list[str],
+           prefix: str = "data") -> None:
+    for key, value in content.items():
+        if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+            _merge(target[key], value, shown, problems, f"{prefix}.{key}")
+        elif key in target and target[key] != value:
+            problems.append(f"{shown}: {prefix}.{key} is already set by another data file")
+        else:
+            target[key] = value
+
+
+def _json_safe(value: Any) -> Any:
+    """YAML can hold things JSON cannot (dates, non-string keys): make it plain JSON."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else json.dumps(k) if not isinstance(k, float) else str(k):
+                _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    return str(value)
+
+
+_RULE_NAME = re.compile(r"(deny|violation|warn)(_[A-Za-z0-9_]+)?\Z")
+
+
+def rule_sets(modules: Sequence[Module], namespaces: Sequence[str]) -> list[RuleSet]:
+    """The Conftest rules (deny/violation/warn[_x], exception) of the given packages."""
+    found: dict[tuple[str, str], RuleSet] = {}
+    for module in modules:
+        if module.package not in namespaces:
+            continue
+        for rule in module.outline.rules:
+            name = rule.name
+            match = _RULE_NAME.match(name)
+            if match:
+                kind = "warn" if match.group(1) == "warn" else "deny"
+            elif name == EXCEPTION_RULE:
+                kind = "exception"
+            else:
+                continue
+            key = (module.package, name)
+            previous = found.get(key)
+            files = (previous.files if previous else ()) + (
+                (module.path,) if not previous or module.path not in previous.files else ())
+            found[key] = RuleSet(module.package, name, kind,
+                                 rule.contains or bool(previous and previous.partial_set), files)
+    return sorted(found.values(), key=lambda r: (r.package, r.kind != "exception", r.name))
+
+
+def resolve_namespaces(modules: Sequence[Module], sources: Sources,
+                       library_packages: Sequence[str]) -> list[str]:
+    packages = sorted({m.package for m in modules})
+    if sources.all_namespaces:
+        return packages
+    wanted = list(dict.fromkeys(list(sources.namespaces) + list(library_packages)))
+    user_packages = {m.package for m in modules if m.package not in library_packages}
+    if sources.policies and user_packages:
+        missing = [n for n in sources.namespaces if not rule_sets(
+            [m for m in modules if m.package == n], [n])]
+        if len(missing) == len(sources.namespaces):
+            raise PolicyError([
+                f"no deny, violation or warn rules in namespace "
+                f"{', '.join(repr(n) for n in missing)}; the policies define packages "
+                f"{', '.join(sorted(user_packages))}: pass --namespace PACKAGE (repeatable) "
+                f"or --all-namespaces (policies.namespaces / policies.all_namespaces)"])
+    return wanted
+
+
+def load_policy_set(sources: Sources) -> PolicySet:
+    files: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for path, shown in sources.policies:
+        if not os.path.exists(path):
+            problems.append(f"{shown}: policy directory or file not found")
+            continue
+        found = rego_files(path, include_tests=False)
+        if not found:
+            problems.append(f"{shown}: no .rego files found")
+        files.extend((file, shown if file == path else
+                      Path(shown, os.path.relpath(file, path)).as_posix()) for file in found)
+    available = library_names()
+    library_files = []
+    for name in sources.library:
+        if name not in available:
+            problems.append(f"unknown library policy {name!r} in policies.library "
+                            f"(available: {', '.join(available) or 'none'})")
+            continue
+        path = str(library_dir() / f"{name}.rego")
+        library_files.append((path, f"policygate:library/{name}.rego"))
+    if problems:
+        raise PolicyError(problems)
+    if library_files:  # the helpers the library policies import (`_workloads.rego`)
+        library_files[:0] = [(str(p), f"policygate:library/{p.name}")
+                             for p in sorted(library_dir().glob("_*.rego"))]
+    modules, notices = read_modules(files + library_files, sources.v0_compatible)
+    _check_duplicate_packages_library(modules, library_files)
+    library_packages = sorted({m.package for m in modules
+                               if m.path.startswith("policygate:library/")})
+    namespaces = resolve_namespaces(modules, sources, library_packages)
+    data = load_data(sources.data)
+    sets = rule_sets(modules, namespaces)
+    return PolicySet(tuple(modules), data, tuple(sets), tuple(notices), tuple(namespaces))
+
+
+def _check_duplicate_packages_library(modules: Sequence[Module],
+                                      library_files: Sequence[tuple[str, str]]) -> None:
+    """A user package that reuses a library package would merge rules silently."""
+    library = {m.package for m in modules if m.path.startswith("policygate:library/")}
+    clashes = [m for m in modules if m.package in library
+               and not m.path.startswith("policygate:library/")]
+    if clashes:
+        raise PolicyError([f"{m.path}:{m.outline.package_line}:1: package {m.package} is the "
+                           f"package of an enabled library policy; rename the package"
+                           for m in clashes])
+
+
+def _reads_context(module: Outline) -> bool:
+    tokens = module.tokens
+    for index, token in enumerate(tokens[:-2]):
+        if token.is_word("data") and (index == 0 or not tokens[index - 1].is_op(".")):
+            following = tokens[index + 1]
+            if following.is_op(".") and tokens[index + 2].is_word(CONTEXT_ROOT):
+                return True
+            if following.is_op("[") and tokens[index + 2].text in (f'"{CONTEXT_ROOT}"',):
+                return True
+    return False

@@ -1,0 +1,1 @@
+"""action/ rules: the third-party code GitHub workflows run (`uses:`)."""

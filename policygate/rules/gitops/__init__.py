@@ -1,0 +1,1 @@
+"""gitops/ rules: the repositories and revisions Argo CD and Flux deploy from."""

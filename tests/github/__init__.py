@@ -1,0 +1,1 @@
+"""Tests of policygate.github (PyGithub against the local GitHub API fixture)."""
