@@ -5,7 +5,6 @@ what it uses.
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,59 +95,43 @@ def main() -> None:
               "in-process.")
 @click.option("--v0-compatible", is_flag=True,
               help="Accept Rego v0 policies, converted to v1 for the run.")
+@click.option("--pr-context", type=click.Path(dir_okay=False),
+              help="Judge as a pull request: facts from FILE; config, policies and approval "
+                   "rules from its base commit.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], pss_level: str, pss_warn_level: str, pss_version: str,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
           jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str,
-          **rego_options: Any) -> None:
+          pr_context: str | None, **rego_options: Any) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory)."""
-    from policygate.model import Severity
-    from policygate.pipeline import run_check
-    from policygate.settings import RuleSet, build_settings
-    from policygate.sources.files import repo_root
-    from policygate.sources import GitError
-    from policygate.sources.select import select_sources
+    from policygate.runner import CheckOptions, RunError, run_checks
 
     formats = formats or ("text",)
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options: pair each --output with a --format")
-    select, ignore = split_patterns(select), split_patterns(ignore)
-    for pattern in select + ignore:
-        if not RuleSet.known(pattern):
-            raise UsageError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
-    root = repo_root(Path.cwd().resolve())
-    config = _load_config(config_file, root or Path.cwd())
-    try:
-        settings = build_settings(config, select, ignore, given(ctx, "pss_level"),
-                                  given(ctx, "pss_warn_level"), given(ctx, "pss_version"))
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    if baseline_file:
-        settings = _with_baseline(settings, baseline_file)
+    flags = {flag: given(ctx, flag) for flag in ("all_namespaces", "combine", "v0_compatible")}
+    rego = None
+    if any(rego_options.values()) or any(value is not None for value in flags.values()):
+        from policygate.rego.setup import RegoOptions  # only when Rego is asked for
 
-    if diff_range and staged:
-        raise UsageError("--diff and --staged are exclusive: pick the range or the index")
-    for target in paths:
-        if not Path(target).exists() and not (diff_range or staged):
-            fail(f"{target}: no such file or directory")
-    mode = given(ctx, "filter_mode") or config.sections.get("diff", {}).get("filter_mode",
-                                                                               "resource")
+        rego = RegoOptions(rego_options["policies"], rego_options["data_files"],
+                           rego_options["namespaces"], opa_url=rego_options["opa_url"], **flags)
+    options = CheckOptions(
+        paths=paths, config_file=config_file, select=split_patterns(select),
+        ignore=split_patterns(ignore), pss_level=given(ctx, "pss_level"),
+        pss_warn_level=given(ctx, "pss_warn_level"), pss_version=given(ctx, "pss_version"),
+        filter_mode=given(ctx, "filter_mode"), baseline_file=baseline_file, jobs=jobs,
+        diff_range=diff_range, staged=staged, rego=rego)
+    setup = _pr_setup(pr_context, None, None, config_file) if pr_context else None
     try:
-        selected = select_sources(paths, root, config.include, config.exclude, diff_range,
-                                  staged, mode)
-    except GitError as error:
+        run = run_checks(options, setup)
+    except RunError as error:
         fail(str(error))
-    settings = dataclasses.replace(settings, filter_mode=mode)
-    rego = _rego_engines(ctx, rego_options, config_file, config, root)
-    try:
-        report = run_check(selected.sources, settings, jobs=jobs, full_scan=selected.full_scan,
-                           notes=selected.notes, base_sources=selected.base_sources,
-                           engines=rego.engines if rego else ())
-    finally:
-        if rego:
-            rego.close()
+    for notice in run.notices:
+        click.echo(f"policygate: note: {notice}", err=True)
+    report = run.report
     if write_baseline:
         from policygate.baseline import write_baseline as write
 
@@ -156,59 +139,20 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         click.echo(f"policygate: wrote {count} findings to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     _publish(report, formats, outputs)
+    sys.exit(_exit_code(report, fail_on))
+
+
+def _exit_code(report: Any, fail_on: str) -> int:
+    """2 when the run failed (printed here), else 1 for findings at or above --fail-on."""
+    from policygate.model import Severity
+
     for failure in report.failures:
         click.echo(f"policygate: error: {failure}", err=True)
     if report.failures:
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     worst = report.worst()
-    sys.exit(EXIT_FINDINGS if threshold and worst and worst >= threshold else EXIT_OK)
-
-
-def _rego_engines(ctx: click.Context, options: dict[str, Any], config_file: str | None,
-                  config: Any, root: Path | None) -> Any:
-    """Rego engines from the options and `policies:`; None (nothing imported) without."""
-    if not any(options.values()) and "policies" not in config.sections:
-        return None
-    from policygate.rego.policyset import PolicyError
-    from policygate.rego.setup import RegoOptions, build_engines
-
-    flags = {name: given(ctx, name) for name in ("all_namespaces", "combine", "v0_compatible")}
-    rego_options = RegoOptions(options["policies"], options["data_files"], options["namespaces"],
-                               opa_url=options["opa_url"], **flags)
-    config_dir = Path(config_file).resolve().parent if config_file else (root or Path.cwd())
-    try:
-        engines = build_engines(rego_options, config.sections.get("policies"), config_dir, root)
-    except PolicyError as error:
-        fail(str(error))
-    for notice in engines.notices:
-        click.echo(f"policygate: note: {notice}", err=True)
-    return engines
-
-
-def _load_config(config_file: str | None, root: Path) -> Any:
-    from policygate.config import Config, ConfigError, find_config, load_config
-
-    path = Path(config_file) if config_file else find_config(root)
-    if path is None:
-        return Config()
-    if config_file and not path.is_file():
-        fail(f"{config_file}: config file not found")
-    display = config_file if config_file else path.name
-    try:
-        return load_config(path, display)
-    except ConfigError as error:
-        fail(str(error))
-
-
-def _with_baseline(settings: Any, path: str) -> Any:
-    from policygate.baseline import BaselineError, read_baseline
-
-    try:
-        known = read_baseline(Path(path))
-    except BaselineError as error:
-        fail(str(error))
-    return dataclasses.replace(settings, baseline=known, baseline_path=path)
+    return EXIT_FINDINGS if threshold and worst and worst >= threshold else EXIT_OK
 
 
 def _publish(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
@@ -352,7 +296,12 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
     if bool(context_file) == bool(repo and number):
         raise UsageError("give either --pr-context FILE or --repo OWNER/NAME --pr N")
     root = repo_root(Path.cwd().resolve())
-    override = _load_config(config_file, root or Path.cwd()) if config_file else None
+    from policygate.runner import RunError, load_local_config
+
+    try:
+        override = load_local_config(config_file, root or Path.cwd()) if config_file else None
+    except RunError as error:
+        fail(str(error))
     try:
         if context_file:
             return setup_from_context(load_context_file(context_file), root, override)

@@ -20,6 +20,10 @@ class BaseReader(Protocol):
         """The file at the base commit, or None when it does not exist there."""
         ...
 
+    def list_dir(self, directory: str) -> list[str]:
+        """Every file below a directory at the base commit ([] when there is none)."""
+        ...
+
 
 class GitBaseReader:
     """Base files through `git cat-file`, from the local clone."""

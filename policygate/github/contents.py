@@ -29,3 +29,22 @@ class GitHubBaseReader:
                 content = None
         self._cache[path] = content
         return content
+
+    def list_dir(self, directory: str) -> list[str]:
+        from github.GithubException import UnknownObjectException
+
+        repository = self.client.github.get_repo(self.repository, lazy=True)
+        files: list[str] = []
+        pending = [directory.rstrip("/")]
+        with self.client.errors(f"listing {directory} at the base commit {self.commit[:12]}"):
+            while pending:
+                try:
+                    entries = repository.get_contents(pending.pop(), ref=self.commit)
+                except UnknownObjectException:
+                    continue
+                for entry in entries if isinstance(entries, list) else []:
+                    if entry.type == "dir":
+                        pending.append(entry.path)
+                    elif entry.type == "file":
+                        files.append(entry.path)
+        return sorted(files)

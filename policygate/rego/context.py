@@ -14,9 +14,11 @@ from policygate.engines import DocumentRef
 CONTEXT_VERSION = 1
 
 
-def document_context(ref: DocumentRef) -> dict[str, Any]:
-    """The context of one document: its file, position in the file and identity."""
+def document_context(ref: DocumentRef, run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The context of one document: its file, position in the file and identity, on top
+    of the run's facts (`diff`: the change; `pr`: the pull request and its approvals)."""
     return {
+        **(run or {}),
         "version": CONTEXT_VERSION,
         "file": ref.file,
         "document": ref.index,
@@ -26,9 +28,11 @@ def document_context(ref: DocumentRef) -> dict[str, Any]:
     }
 
 
-def combined_context(refs: Sequence[DocumentRef]) -> dict[str, Any]:
+def combined_context(refs: Sequence[DocumentRef],
+                     run: dict[str, Any] | None = None) -> dict[str, Any]:
     """The context of a --combine evaluation: every file in the combined input."""
     return {
+        **(run or {}),
         "version": CONTEXT_VERSION,
         "files": sorted({ref.file for ref in refs}),
         "documents": len(refs),

@@ -75,6 +75,9 @@ class RegoEngine:
         self._spent = [0.0] * len(self.rule_sets)
         self._stopped = False
         self._context = policy_set.uses_context
+        # Facts of the whole run for `data.policygate` (diff, pull request); set before
+        # the scan, inherited by forked workers.
+        self.run_context: dict[str, Any] = {}
 
     @property
     def backend_name(self) -> str:
@@ -99,7 +102,8 @@ class RegoEngine:
             return EngineResult()
         value: Any = document.data
         if self._context:
-            value = {DOCUMENT_KEY: document.data, CONTEXT_KEY: document_context(document)}
+            value = {DOCUMENT_KEY: document.data,
+                     CONTEXT_KEY: document_context(document, self.run_context)}
         outcome = self._evaluate(value, describe(document), combined=False)
         return EngineResult([violation for _, violation in outcome.violations], outcome.failures)
 
@@ -108,7 +112,8 @@ class RegoEngine:
             return CombinedResult()
         value: Any = combined_input(documents)
         if self._context:
-            value = {DOCUMENT_KEY: value, CONTEXT_KEY: combined_context(documents)}
+            value = {DOCUMENT_KEY: value,
+                     CONTEXT_KEY: combined_context(documents, self.run_context)}
         outcome = self._evaluate(value, f"the combined input ({len(documents)} documents)",
                                  combined=True)
         return CombinedResult(outcome.violations, outcome.failures)

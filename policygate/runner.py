@@ -1,0 +1,212 @@
+"""Run one check from resolved options: config, sources, engines, pipeline, approvals.
+
+`policygate check` and `policygate pr` both come here, so a check behaves the same
+wherever it runs; the CLI only parses options. In pull-request mode the config, the
+Rego policies and the approval rules come from the trusted base commit.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policygate.config import Config, ConfigError, find_config, load_config
+from policygate.model import Finding, Report
+from policygate.settings import RuleSet, build_settings
+from policygate.sources import GitError
+from policygate.sources.files import repo_root
+
+if TYPE_CHECKING:
+    from policygate.approvals.run import ApprovalRun
+    from policygate.prmode import PullRequestSetup
+    from policygate.sources.changes import ChangeSet
+    from policygate.sources.select import SourceSelection
+
+
+class RunError(Exception):
+    """The run cannot happen or cannot finish (exit 2); the message may span lines."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """`check` options; None means "not given" and lets the config decide."""
+
+    paths: tuple[str, ...] = ()
+    config_file: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    pss_level: str | None = None
+    pss_warn_level: str | None = None
+    pss_version: str | None = None
+    filter_mode: str | None = None
+    baseline_file: str | None = None
+    jobs: int | None = None
+    diff_range: str | None = None
+    staged: bool = False
+    rego: Any = None                      # policygate.rego.setup.RegoOptions
+
+
+@dataclass(slots=True)
+class CheckRun:
+    report: Report
+    config: Config
+    notices: list[str] = field(default_factory=list)
+    approvals: ApprovalRun | None = None
+    changes: ChangeSet | None = None      # the diff (--diff, --staged, PR mode)
+
+
+def load_local_config(config_file: str | None, root: Path) -> Config:
+    path = Path(config_file) if config_file else find_config(root)
+    if path is None:
+        return Config()
+    if config_file and not path.is_file():
+        raise RunError(f"{config_file}: config file not found")
+    try:
+        return load_config(path, config_file or path.name)
+    except ConfigError as error:
+        raise RunError(str(error)) from None
+
+
+def _validate_patterns(options: CheckOptions) -> None:
+    for pattern in options.select + options.ignore:
+        if not RuleSet.known(pattern):
+            raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
+    if options.diff_range and options.staged:
+        raise RunError("--diff and --staged are exclusive: pick the range or the index")
+    if not (options.diff_range or options.staged):
+        for target in options.paths:
+            if not Path(target).exists():
+                raise RunError(f"{target}: no such file or directory")
+
+
+def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
+    """The PR's change, read from its commits (the head is data, never executed)."""
+    from policygate.sources.git import Git
+
+    if root is None:
+        raise RunError("pull-request mode needs a clone of the repository: check it out "
+                       "(actions/checkout) before running policygate")
+    git = Git(root)
+    if git.commit(pr.pr.head.sha) is None:
+        raise RunError(f"the pull request head {pr.pr.head.sha[:12]} is not in this clone: "
+                       f"fetch it with `git fetch origin pull/{pr.pr.number}/head` "
+                       f"(or check out with `fetch-depth: 0`)")
+    return f"{pr.pr.base.sha}...{pr.pr.head.sha}"
+
+
+def _diff_context(selection: SourceSelection) -> dict[str, Any]:
+    changes = selection.changes
+    if changes is None:
+        return {}
+    return {"diff": {
+        "base": changes.base, "head": changes.head,
+        "files": [{"path": c.path, "status": c.status, "previous_path": c.old_path
+                   if c.status in "RC" else None} for c in changes.changes],
+        "deleted": changes.deleted}}
+
+
+def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
+             run_context: dict[str, Any], pr: PullRequestSetup | None) -> Any:
+    """Rego engines from the options and `policies:`; None (nothing imported) without."""
+    rego = options.rego
+    given = rego is not None and any(v not in (None, (), False) for v in
+                                     dataclasses.astuple(rego))
+    if not given and "policies" not in config.sections:
+        return None
+    from policygate.rego.policyset import PolicyError
+    from policygate.rego.setup import RegoOptions, build_engines
+
+    if pr is not None and "policies" in config.sections:
+        config_dir = _materialize_policies(pr, config)
+    try:
+        engines = build_engines(rego or RegoOptions(), config.sections.get("policies"),
+                                config_dir, root)
+    except PolicyError as error:
+        raise RunError(str(error)) from None
+    for engine in engines.engines:
+        engine.run_context = run_context
+    return engines
+
+
+def _materialize_policies(pr: PullRequestSetup, config: Config) -> Path:
+    """Write the base commit's policy directories to a temporary tree for the engines."""
+    section = config.sections.get("policies") or {}
+    wanted = list(section.get("dirs") or ()) + list(section.get("data") or ())
+    target = Path(tempfile.mkdtemp(prefix="policygate-base-"))
+    for entry in wanted:
+        names = pr.reader.list_dir(entry) or [entry]
+        for name in names:
+            content = pr.reader.read(name)
+            if content is not None:
+                path = target / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+    return target
+
+
+def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
+    from policygate.pipeline import run_check
+    from policygate.sources.select import select_sources
+
+    _validate_patterns(options)
+    cwd = Path.cwd().resolve()
+    root = repo_root(cwd)
+    config = pr.config if pr is not None else load_local_config(options.config_file,
+                                                                root or Path.cwd())
+    try:
+        settings = build_settings(config, options.select, options.ignore, options.pss_level,
+                                  options.pss_warn_level, options.pss_version)
+    except ValueError as error:
+        raise RunError(str(error)) from None
+    if options.baseline_file:
+        from policygate.baseline import BaselineError, read_baseline
+
+        try:
+            known = read_baseline(Path(options.baseline_file))
+        except BaselineError as error:
+            raise RunError(str(error)) from None
+        settings = dataclasses.replace(settings, baseline=known,
+                                       baseline_path=options.baseline_file)
+    diff_range = options.diff_range
+    if pr is not None and diff_range is None and not options.staged:
+        diff_range = _pr_range(pr, root)
+    mode = options.filter_mode or (config.sections.get("diff") or {}).get("filter_mode",
+                                                                          "resource")
+    settings = dataclasses.replace(settings, filter_mode=mode)
+    try:
+        selection = select_sources(options.paths, root, config.include, config.exclude,
+                                   diff_range, options.staged, mode)
+    except GitError as error:
+        raise RunError(str(error)) from None
+
+    approval_run = None
+    run_context = _diff_context(selection)
+    if pr is not None:
+        from policygate.approvals.report import result_json
+        from policygate.approvals.run import run_approvals
+
+        try:
+            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head)
+        except ConfigError as error:
+            raise RunError(str(error)) from None
+        run_context["pr"] = {**pr.pr.to_json(), "approvals": result_json(
+            approval_run.result) if approval_run.result else None}
+    config_dir = (Path(options.config_file).resolve().parent if options.config_file
+                  else (root or Path.cwd()))
+    engines = _engines(options, config, config_dir, root, run_context, pr)
+    try:
+        report = run_check(selection.sources, settings, jobs=options.jobs,
+                           full_scan=selection.full_scan, notes=selection.notes,
+                           base_sources=selection.base_sources,
+                           engines=engines.engines if engines else ())
+    finally:
+        if engines:
+            engines.close()
+    if approval_run is not None:
+        extra: list[Finding] = [f for f in map(settings.configure, approval_run.findings)
+                                if f is not None]
+        report.findings = sorted(report.findings + extra, key=Finding.sort_key)
+    return CheckRun(report, config, list(engines.notices) if engines else [], approval_run,
+                    selection.changes)
