@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policygate.engines import DocumentRef
-from policygate.locate import locate
+from policygate.locate import finding_for, locate
 from policygate.model import Finding, Location, Report, Severity
 from policygate.parsers import parse_bytes
 from policygate.settings import RuleSet
@@ -31,10 +31,9 @@ def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[Document
             # A result that names no document is reported at the first one.
             ref = documents[index] if index is not None and 0 <= index < len(documents) \
                 else documents[0]
-            finding = Finding(rule=violation.rule or engine.source,
-                              severity=violation.severity or Severity.ERROR,
-                              message=violation.message, file=ref.file, resource=ref.resource,
-                              path=violation.path, source=engine.source, fix=violation.fix)
+            finding = finding_for(violation, rule=engine.source, severity=Severity.ERROR,
+                                  file=ref.file, resource=ref.resource, document=None,
+                                  source=engine.source)
             per_file.setdefault(ref.file, []).append((ref, finding))
     by_name = {source.display: source for source in sources}
     for file, items in sorted(per_file.items()):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from policygate.model import Document, FieldPath, Location
+from policygate.model import Document, FieldPath, Finding, Location, ResourceId, Severity, Violation
+
+# A message is one line in a report; a hostile manifest must not make it megabytes.
+MAX_MESSAGE = 2000
 
 
 def _child(node: Node, element: str | int) -> tuple[Node, Node] | None:
@@ -68,3 +71,19 @@ def locate(document: Document, path: FieldPath) -> Location:
         return Location(line, node.start_mark.column + 1, line)
     return Location(anchor.start_mark.line + 1, anchor.start_mark.column + 1,
                     _end_line(anchor, value))
+
+
+def cap_message(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
+
+
+def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,
+                resource: ResourceId | None, document: Document | None,
+                source: str = "builtin") -> Finding:
+    """The one place a rule's or engine's violation becomes a finding.
+
+    Without a document (a result located later) the finding has no location yet."""
+    return Finding(rule=violation.rule or rule, severity=violation.severity or severity,
+                   message=cap_message(violation.message), file=file, resource=resource,
+                   location=locate(document, violation.path) if document is not None else None,
+                   path=violation.path, source=source, fix=violation.fix)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from policygate.classify import KUBERNETES, document_kind
 from policygate.kubernetes import as_resource, pod_specs
-from policygate.locate import locate
+from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
@@ -87,14 +87,11 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
                 failures.append(f"{document.file}: internal error in rule {rule.id} on "
                                 f"{subject}: {type(error).__name__}: {error}")
                 continue
-            for violation in violations:
-                findings.append(Finding(
-                    rule=violation.rule or rule.id,
-                    severity=violation.severity or active.severity,
-                    message=violation.message, file=document.file,
-                    resource=resource.id if resource is not None else None,
-                    location=locate(document, violation.path),
-                    path=violation.path, fix=violation.fix))
+            findings.extend(
+                finding_for(violation, rule=rule.id, severity=active.severity,
+                            file=document.file, document=document,
+                            resource=resource.id if resource is not None else None)
+                for violation in violations)
     return findings
 
 
@@ -112,12 +109,11 @@ def _run_engines(document: Document, kind: str | None, resource: Resource | None
     for engine in engines:
         result = engine.check_document(ref)
         failures.extend(result.failures)
-        for violation in result.violations:
-            findings.append(Finding(
-                rule=violation.rule or engine.source, severity=violation.severity or Severity.ERROR,
-                message=violation.message, file=document.file, resource=ref.resource,
-                location=locate(document, violation.path), path=violation.path,
-                source=engine.source, fix=violation.fix))
+        findings.extend(
+            finding_for(violation, rule=engine.source, severity=Severity.ERROR,
+                        file=document.file, resource=ref.resource, document=document,
+                        source=engine.source)
+            for violation in result.violations)
     return findings
 
 

@@ -177,7 +177,8 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     settings = dataclasses.replace(settings, filter_mode=mode)
     try:
         selection = select_sources(options.paths, root, config.include, config.exclude,
-                                   diff_range, options.staged, mode)
+                                   diff_range, options.staged, mode,
+                                   config.limits.max_file_bytes)
     except GitError as error:
         raise RunError(str(error)) from None
 

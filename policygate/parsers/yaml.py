@@ -97,6 +97,39 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
+
+def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """Implicit types as Kubernetes reads YAML (sigs.k8s.io/yaml, YAML 1.1 via go-yaml v2).
+
+    That differs from PyYAML in two places that decide verdicts: `y`/`n` are booleans
+    (so `privileged: y` is true), and sexagesimal numbers (`1:20`) are strings.
+    """
+    base = yaml.SafeLoader.yaml_implicit_resolvers
+    replaced = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    resolvers = {first: [(tag, regexp) for tag, regexp in entries if tag not in replaced]
+                 for first, entries in base.items()}
+    patterns = [
+        ("tag:yaml.org,2002:bool",
+         r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+         r"|on|On|ON|off|Off|OFF)$", "yYnNtTfFoO"),
+        ("tag:yaml.org,2002:int",
+         r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
+         "-+0123456789"),
+        # go-yaml also takes an exponent without sign or dot: 1e3 is the float 1000.
+        ("tag:yaml.org,2002:float",
+         r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    ]
+    for tag, pattern, first in reversed(patterns):  # bool, then int, then float
+        regexp = re.compile(pattern)
+        for char in first:
+            resolvers.setdefault(char, []).insert(0, (tag, regexp))
+    return resolvers
+
+
+_Loader.yaml_implicit_resolvers = _kubernetes_resolvers()
+_Loader.bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"

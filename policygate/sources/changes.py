@@ -17,7 +17,8 @@ from policygate.parsers import handles
 from policygate.sources import GitError
 from policygate.sources.diff import (
     NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, parse_hunks, parse_raw)
-from policygate.sources.files import SourceFile, is_helm_template
+from policygate.parsers.yaml import Limits, limit_finding
+from policygate.sources.files import SourceFile, is_helm_template, printable
 from policygate.sources.git import (
     DIFF_OPTIONS, EMPTY_TREE, Git, missing_base_message, missing_merge_base_message)
 
@@ -79,7 +80,7 @@ def staged_changes(git: Git, pathspecs: Sequence[str]) -> ChangeSet:
 
 
 def _note(path: str, message: str) -> Finding:
-    return Finding("source/skipped", Severity.NOTE, message, path, Location(1, 1, 1),
+    return Finding("source/skipped", Severity.NOTE, message, printable(path), Location(1, 1, 1),
                    source="parser")
 
 
@@ -98,8 +99,12 @@ def _link_outside(root: Path, path: str, target: bytes) -> bool:
 
 
 def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
-                 exclude: tuple[str, ...] = (), with_base: bool = False) -> ChangeSet:
-    """Attach the head content of each changed file (and, for `new` mode, the base)."""
+                 exclude: tuple[str, ...] = (), with_base: bool = False,
+                 max_bytes: int = Limits().max_file_bytes) -> ChangeSet:
+    """Attach the head content of each changed file (and, for `new` mode, the base).
+
+    Blobs over the size limit are never read: they become a limit finding, so a huge
+    file in a pull request costs nothing."""
     wanted: list[FileChange] = []
     links: list[FileChange] = []
     for change in changes.changes:
@@ -118,7 +123,13 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
         ids += [c.old_id for c in changes.changes if c.old_path and c.old_id != NULL_ID
                 and c.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE)
                 and _wanted(c.old_path, git.root, include, exclude)]
-    blobs = git.read_blobs(ids)
+    sizes = git.blob_sizes(ids)
+    oversized = {blob for blob, size in sizes.items() if size > max_bytes}
+    blobs = git.read_blobs([blob for blob in ids if blob not in oversized])
+    for change in wanted:
+        if change.new_id in oversized:
+            changes.notes.append(limit_finding(printable(change.path), "max_file_bytes", max_bytes,
+                                               f"file size ({sizes[change.new_id]:,} bytes)"))
     for change in index_paths:
         changes.notes.append(_note(change.path, "unmerged file: resolve the conflict first"))
     for change in links:
@@ -127,11 +138,12 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
                                                     "not followed"))
     for change in wanted:
         if change.new_id in blobs:
-            changes.sources.append(SourceFile(str(git.root / change.path), change.path,
-                                              blobs[change.new_id], change))
+            changes.sources.append(SourceFile(str(git.root / change.path),
+                                              printable(change.path), blobs[change.new_id], change))
     if with_base:
         for change in changes.changes:
             if change.old_path and change.old_id in blobs:
                 changes.base_sources.append(SourceFile(str(git.root / change.old_path),
-                                                       change.old_path, blobs[change.old_id]))
+                                                       printable(change.old_path),
+                                                       blobs[change.old_id]))
     return changes

@@ -43,14 +43,24 @@ def repo_root(start: Path) -> Path | None:
     return None
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7f)}
+
+
+def printable(name: str) -> str:
+    """A file name as reports show it: undecodable bytes and control characters (a
+    newline in a name would split a report line) become backslash escapes."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text.translate(_CONTROL)
+
+
 def display_name(path: Path, root: Path | None, given: str) -> str:
     if root is not None:
         try:
             # abspath, not resolve(): a symlink is reported under its own name.
-            return Path(os.path.abspath(path)).relative_to(root).as_posix()
+            return printable(Path(os.path.abspath(path)).relative_to(root).as_posix())
         except ValueError:
             pass
-    return Path(given).as_posix()
+    return printable(Path(given).as_posix())
 
 
 def _is_helm_template_dir(directory: Path) -> bool:
@@ -109,6 +119,9 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
                 continue
             seen.add(display)
             problem = _symlink_problem(candidate, base) if candidate.is_symlink() else None
+            if problem is None and candidate.exists() and not candidate.is_file():
+                # A FIFO or device named *.yaml would block or stream forever.
+                problem = "not a regular file: not read"
             if problem is not None:
                 notes.append(Finding("source/skipped", Severity.NOTE, problem, display,
                                      Location(1, 1, 1), source="parser"))

@@ -48,6 +48,20 @@ class Git:
     def has_head(self) -> bool:
         return self.commit("HEAD") is not None
 
+    def blob_sizes(self, object_ids: list[str]) -> dict[str, int]:
+        """Sizes without reading contents, so a huge blob is refused before it is loaded."""
+        if not object_ids:
+            return {}
+        unique = list(dict.fromkeys(object_ids))
+        output = self.run("cat-file", "--batch-check",
+                          stdin="".join(f"{o}\n" for o in unique).encode())
+        sizes = {}
+        for line in output.decode().splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                sizes[parts[0]] = int(parts[2])
+        return sizes
+
     def read_blobs(self, object_ids: list[str]) -> dict[str, bytes]:
         """Contents of many blobs with one `git cat-file --batch` process."""
         if not object_ids:

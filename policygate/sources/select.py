@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policygate.model import Finding
-from policygate.sources.files import SourceFile, collect, display_name
+from policygate.sources.files import SourceFile, collect, display_name, printable
 
 if TYPE_CHECKING:
     from policygate.sources.changes import ChangeSet
@@ -35,7 +35,8 @@ def _pathspecs(targets: Sequence[str], root: Path) -> list[str]:
 
 def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str, ...],
                    exclude: tuple[str, ...], diff: str | None = None, staged: bool = False,
-                   filter_mode: str = "resource") -> SourceSelection:
+                   filter_mode: str = "resource", max_file_bytes: int | None = None
+                   ) -> SourceSelection:
     if diff is None and not staged:
         sources, notes = collect(targets or (".",), root, include, exclude)
         full_scan = root is not None and any(
@@ -53,10 +54,11 @@ def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str
     git = Git(root)
     specs = _pathspecs(targets, root) if targets else []
     changes = range_changes(git, diff, specs) if diff is not None else staged_changes(git, specs)
-    load_sources(git, changes, include, exclude, with_base=filter_mode == "new")
+    load_sources(git, changes, include, exclude, with_base=filter_mode == "new",
+                 **({"max_bytes": max_file_bytes} if max_file_bytes else {}))
     sources = list(changes.sources)
     notes = list(changes.notes)
-    changed = {source.display for source in sources} | {c.path for c in changes.changes}
+    changed = {source.display for source in sources} | {printable(c.path) for c in changes.changes}
     if filter_mode == "nofilter" or (staged and targets):
         # nofilter: everything under the paths; --staged FILES (pre-commit): a named file
         # without staged changes (pre-commit run --all-files) is checked whole from disk.
