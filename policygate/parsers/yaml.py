@@ -201,6 +201,12 @@ def source_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def line_count(text: str) -> int:
+    """Lines as editors count them: a final line break does not start another line."""
+    lines = source_lines(text)
+    return max(1, len(lines) - (1 if lines[-1] == "" else 0))
+
+
 def _finding(rule: str, severity: Severity, message: str, file: str,
              line: int = 1, column: int = 1) -> Finding:
     return Finding(rule=rule, severity=severity, message=message, file=file,
@@ -339,6 +345,9 @@ def _error_finding(file: str, source: str, error: yaml.YAMLError) -> Finding:
         column = error.position - (source.rfind("\n", 0, error.position) + 1) + 1
     else:
         text = str(error)
+    last = line_count(source)
+    if line > last:  # "unexpected end of file": point at the last line, which exists
+        line, column = last, 1
     return _finding("parse/invalid-yaml", Severity.ERROR,
                     " ".join(text.split()), file, line, column)
 

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from policygate.engines import CombinedResult, DocumentRef, EngineResult
+from policygate.model import Severity, Violation
 from policygate.rego.context import combined_context, combined_input, describe, document_context
 from policygate.rego.policyset import PolicySet, RuleSet
 from policygate.rego.results import UNDEFINED, Outcome, normalise
+
+RUNTIME_ERROR = "rego/runtime-error"
 from policygate.rego.rewrite import CONTEXT_KEY, DOCUMENT_KEY
 
 # One rule's answer: ("value", json) | ("undefined", None) | ("error", message), seconds.
@@ -129,17 +132,22 @@ class RegoEngine:
             return Outcome(failures=[self._failure_message(failure, subject, timeout)])
         rule_sets: list[RuleSet] = []
         values: list[Any] = []
-        failures: list[str] = []
+        errors: list[tuple[int | None, Violation]] = []
         for index, (rule_set, (status, payload, seconds)) in enumerate(
                 zip(self.rule_sets, answers)):
             self._spent[index] += seconds
             if status == "error":
-                failures.append(f"runtime error in {self._name(index)} on {subject}: {payload}")
+                # The policy ran and failed on this document (conflicting values, a type
+                # error): an error finding on the document, so it shows where the author
+                # looks and fails the check; the other documents are still judged.
+                errors.append((None, Violation(
+                    f"runtime error in {self._name(index)}: {payload}; this document was not "
+                    f"judged by that policy", rule=RUNTIME_ERROR, severity=Severity.ERROR)))
                 continue
             rule_sets.append(rule_set)
             values.append(payload if status == "value" else UNDEFINED)
         outcome = normalise(rule_sets, values, subject, combined)
-        outcome.failures[:0] = failures
+        outcome.violations[:0] = errors
         return outcome
 
     def _name(self, index: int) -> str:
