@@ -51,7 +51,7 @@ def _no_validation_cache(monkeypatch):
      ".policygate.yaml:2:5: unknown rule or family 'pss/priviledged' — did you mean 'pss/privileged'?"),
     ("exceptions:\n  - rule: pss\n    reason: legacy\n    expires: 2026-02-30\n",
      ".policygate.yaml:4:5: invalid date '2026-02-30' (use YYYY-MM-DD)"),
-    ("pss: {level: [unclosed\n", ".policygate.yaml:2:1: "),
+    ("pss: {level: [unclosed\n", ".policygate.yaml:1:1: while parsing a flow sequence"),
     ("- rules\n", ".policygate.yaml:1:1: the config must be a mapping of settings"),
     ("pss: {}\n---\nrules: {}\n", ".policygate.yaml:3:1: the config must be a single YAML document"),
     ("pss: {}\npss: {level: restricted}\n", ".policygate.yaml:2:1: duplicate key 'pss'"),

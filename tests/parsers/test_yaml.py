@@ -67,7 +67,7 @@ def test_invalid_yaml_is_a_finding_and_the_scan_goes_on(write):
 def test_documents_before_a_syntax_error_are_still_checked():
     parsed = parse_yaml(PRIVILEGED_POD + "---\nkey: [\n", "f.yaml", Limits())
     assert len(parsed.documents) == 1
-    assert [(f.rule, f.location.line) for f in parsed.findings] == [("parse/invalid-yaml", 11)]
+    assert [(f.rule, f.location.line) for f in parsed.findings] == [("parse/invalid-yaml", 10)]
 
 
 def test_non_kubernetes_documents_are_skipped_quietly(write):
