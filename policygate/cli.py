@@ -98,13 +98,17 @@ def main() -> None:
 @click.option("--pr-context", type=click.Path(dir_okay=False),
               help="Judge as a pull request: facts from FILE; config, policies and approval "
                    "rules from its base commit.")
+@click.option("--gatekeeper", "gatekeeper_dirs", multiple=True, metavar="DIR",
+              help="Gatekeeper ConstraintTemplates and Constraints: a directory or file "
+                   "(repeatable; like gatekeeper.dirs).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], pss_level: str, pss_warn_level: str, pss_version: str,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
           jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str,
-          pr_context: str | None, **rego_options: Any) -> None:
+          pr_context: str | None, gatekeeper_dirs: tuple[str, ...],
+          **rego_options: Any) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory)."""
     from policygate.runner import CheckOptions, RunError, run_checks
 
@@ -123,7 +127,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         ignore=split_patterns(ignore), pss_level=given(ctx, "pss_level"),
         pss_warn_level=given(ctx, "pss_warn_level"), pss_version=given(ctx, "pss_version"),
         filter_mode=given(ctx, "filter_mode"), baseline_file=baseline_file, jobs=jobs,
-        diff_range=diff_range, staged=staged, rego=rego)
+        diff_range=diff_range, staged=staged, rego=rego, gatekeeper=gatekeeper_dirs)
     setup = _pr_setup(pr_context, None, None, config_file) if pr_context else None
     try:
         run = run_checks(options, setup)
@@ -241,6 +245,29 @@ def test_command(dirs: tuple[str, ...], run_pattern: str | None, format_name: st
              + ": tests are rules named test_* (e.g. in *_test.rego files)")
     click.echo(render(report, format_name), nl=False)
     sys.exit(EXIT_OK if report.passed else EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("suites", nargs=-1, type=click.Path())
+@click.option("--run", "run_filter", metavar="REGEX",
+              help="Only tests or cases whose names match (TEST//CASE for both), like gator.")
+@click.option("--engine", type=click.Choice(["regopy", "opa"]), default=None,
+              help="Rego engine: regopy (in-process, default) or opa (needs --opa-url).")
+@click.option("--opa-url", metavar="URL", help="OPA server that evaluates the templates.")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def verify(suites: tuple[str, ...], run_filter: str | None, engine: str | None,
+           opa_url: str | None, format_name: str) -> None:
+    """Run gator suites (Gatekeeper test Suites) in SUITES (default: .), like `gator verify`."""
+    from policygate.gatekeeper.command import VerifyError
+    from policygate.gatekeeper.command import verify as run_verify
+
+    try:
+        text, code = run_verify(suites or (".",), format_name, run_filter, engine, opa_url)
+    except VerifyError as error:
+        fail(str(error))
+    click.echo(text, nl=False)
+    sys.exit(code)
 
 
 @main.command()

@@ -11,13 +11,18 @@ got a combined finding are parsed again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from policygate.engines import DocumentRef
 from policygate.locate import finding_for, locate
 from policygate.model import Finding, Location, Report, Severity
 from policygate.parsers import parse_bytes
+from policygate.parsers.yaml import ParsedFile
 from policygate.settings import RuleSet
 from policygate.sources.files import SourceFile
+
+if TYPE_CHECKING:
+    from policygate.suppress import Directive
 
 
 def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[DocumentRef],
@@ -27,6 +32,8 @@ def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[Document
     for engine in engines:
         result = engine.check_combined(documents)  # type: ignore[attr-defined]
         report.failures.extend(result.failures)
+        report.findings.extend(f for f in map(rule_set.settings.configure, result.findings)
+                               if f is not None)
         for index, violation in result.violations:
             # A result that names no document is reported at the first one.
             ref = documents[index] if index is not None and 0 <= index < len(documents) \
@@ -56,13 +63,40 @@ def _add_file_findings(report: Report, rule_set: RuleSet, source: SourceFile | N
             else Location(1, 1, 1)
     configured = [f for f in (settings.configure(f) for _, f in items) if f is not None]
     kept, suppressed = configured, []
-    if parsed is not None and parsed.text is not None and "policygate:" in parsed.text:
-        from policygate.suppress import apply_directives
-        from policygate.suppress.comments import comment_directives
+    directives = _directives(parsed, file) if parsed is not None else []
+    if directives:
+        from policygate.suppress import WITHOUT_REASON, apply_directives
 
-        directives = comment_directives(parsed.text, file, parsed.documents)
-        kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
-                                                      rule_set.known)
-        kept.extend(f for f in map(settings.configure, problems) if f is not None)
+        # The per-file stage already reported these directives' own problems; here only
+        # whether a combined engine's suppression matched something is new.
+        kept, suppressed, problems = apply_directives(configured, directives,
+                                                      rule_set.ran_combined, lambda _: True)
+        kept.extend(f for f in map(settings.configure, problems)
+                    if f is not None and f.rule != WITHOUT_REASON)
+    if source is not None and source.change is not None and parsed is not None:
+        from policygate.filtering import keep_changed
+
+        kept = keep_changed(kept, settings.filter_mode, source.change, parsed.documents)
+        suppressed = keep_changed(suppressed, settings.filter_mode, source.change,
+                                  parsed.documents)
     report.findings.extend(kept)
     report.suppressed.extend(suppressed)
+
+
+def _directives(parsed: ParsedFile, file: str) -> list[Directive]:
+    """The file's suppressions: `# policygate: ignore[...]` comments and annotations."""
+    from policygate.kubernetes import as_resource
+    from policygate.suppress.annotations import IGNORE, annotation_directive
+
+    directives: list[Directive] = []
+    if parsed.text is not None and IGNORE in parsed.text:
+        for document in parsed.documents:
+            resource = as_resource(document)
+            directive = annotation_directive(resource) if resource is not None else None
+            if directive is not None:
+                directives.append(directive)
+    if parsed.text is not None and "policygate:" in parsed.text:
+        from policygate.suppress.comments import comment_directives
+
+        directives.extend(comment_directives(parsed.text, file, parsed.documents))
+    return directives

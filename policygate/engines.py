@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from policygate.model import Document, ResourceId, Violation
+from policygate.model import Document, Finding, ResourceId, Violation
 
 
 @dataclass(slots=True)
@@ -30,6 +30,9 @@ class CombinedResult:
 
     violations: list[tuple[int | None, Violation]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Findings about files that are not among the documents (the policy files themselves,
+    # e.g. a Gatekeeper template that cannot run), already located; configured like the rest.
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from policygate.parsers.yaml import end_line
+
 from policygate.model import Document, FieldPath, Finding, Location, ResourceId, Severity, Violation
 
 # A message is one line in a report; a hostile manifest must not make it megabytes.
@@ -30,9 +32,7 @@ def _child(node: Node, element: str | int) -> tuple[Node, Node] | None:
 
 
 def _end_line(start: Node, value: Node) -> int:
-    end = value.end_mark
-    last = end.line if end.column == 0 and end.line > value.start_mark.line else end.line + 1
-    return max(last, start.start_mark.line + 1)
+    return max(end_line(value), start.start_mark.line + 1)
 
 
 def value_node(document: Document, path: FieldPath) -> Node | None:

@@ -157,7 +157,8 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     if directives:
         from policygate.suppress import apply_directives
 
-        kept, suppressed, problems = apply_directives(configured, directives, rule_set.ran,
+        kept, suppressed, problems = apply_directives(configured, directives,
+                                                      rule_set.ran_per_file,
                                                       rule_set.known)
         kept.extend(f for f in map(settings.configure, problems) if f is not None)
     if change is not None:

@@ -46,6 +46,7 @@ class CheckOptions:
     diff_range: str | None = None
     staged: bool = False
     rego: Any = None                      # policygate.rego.setup.RegoOptions
+    gatekeeper: tuple[str, ...] = ()      # --gatekeeper DIR: templates and constraints
 
 
 @dataclass(slots=True)
@@ -108,7 +109,37 @@ def _diff_context(selection: SourceSelection) -> dict[str, Any]:
 
 
 def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
-             run_context: dict[str, Any], pr: PullRequestSetup | None) -> Any:
+             run_context: dict[str, Any], pr: PullRequestSetup | None,
+             selection: SourceSelection) -> Any:
+    """Rego and Gatekeeper engines from the options and config; None (nothing imported)
+    when neither is configured."""
+    engines = _rego_engines(options, config, config_dir, root, run_context, pr)
+    if not options.gatekeeper and "gatekeeper" not in config.sections:
+        return engines
+    from policygate.gatekeeper.setup import Scope, build_engine
+    from policygate.rego.policyset import PolicyError
+    from policygate.rego.setup import Engines
+
+    if pr is not None and "gatekeeper" in config.sections:
+        config_dir = _materialize_policies(pr, config, "gatekeeper")
+    scope = Scope(root, config.include, config.exclude, selection.changes is not None,
+                  config.limits)
+    try:
+        engine, notices = build_engine(config.sections.get("gatekeeper"), options.gatekeeper,
+                                       options.rego.opa_url if options.rego else None,
+                                       config_dir, scope)
+    except PolicyError as error:
+        if engines:
+            engines.close()
+        raise RunError(str(error)) from None
+    engines = engines or Engines()
+    engines.engines.append(engine)
+    engines.notices.extend(notices)
+    return engines
+
+
+def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
+                  run_context: dict[str, Any], pr: PullRequestSetup | None) -> Any:
     """Rego engines from the options and `policies:`; None (nothing imported) without."""
     rego = options.rego
     given = rego is not None and any(v not in (None, (), False) for v in
@@ -130,9 +161,10 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     return engines
 
 
-def _materialize_policies(pr: PullRequestSetup, config: Config) -> Path:
+def _materialize_policies(pr: PullRequestSetup, config: Config,
+                          section_name: str = "policies") -> Path:
     """Write the base commit's policy directories to a temporary tree for the engines."""
-    section = config.sections.get("policies") or {}
+    section = config.sections.get(section_name) or {}
     wanted = list(section.get("dirs") or ()) + list(section.get("data") or ())
     target = Path(tempfile.mkdtemp(prefix="policygate-base-"))
     for entry in wanted:
@@ -196,7 +228,7 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
             approval_run.result) if approval_run.result else None}
     config_dir = (Path(options.config_file).resolve().parent if options.config_file
                   else (root or Path.cwd()))
-    engines = _engines(options, config, config_dir, root, run_context, pr)
+    engines = _engines(options, config, config_dir, root, run_context, pr, selection)
     try:
         report = run_check(selection.sources, settings, jobs=options.jobs,
                            full_scan=selection.full_scan, notes=selection.notes,

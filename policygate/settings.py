@@ -105,6 +105,8 @@ class RuleSet:
         self.settings = settings
         self.engines = tuple(engines)
         self.dynamic = frozenset(f for engine in engines for f in engine.families)
+        self.combined = frozenset(f for engine in engines if getattr(engine, "combined", False)
+                                  for f in engine.families)
         self.active: list[ActiveRule] = []
         for rule in all_rules():
             severity = settings.severity_of(rule)
@@ -112,6 +114,15 @@ class RuleSet:
                 self.active.append(ActiveRule(rule, severity))
         self._ran = [a.rule.id for a in self.active] + [
             rule_id for rule_id in PIPELINE_RULES if settings.enabled(rule_id)]
+
+    def ran_per_file(self, pattern: str) -> bool:
+        """`ran`, for the per-file stage: findings of combined engines (policygate.combine)
+        arrive after it, so a suppression of theirs is judged there, not called unused here."""
+        return pattern.partition("/")[0] not in self.combined and self.ran(pattern)
+
+    def ran_combined(self, pattern: str) -> bool:
+        """`ran`, for the combined stage: only the families of combined engines."""
+        return pattern.partition("/")[0] in self.combined and self.ran(pattern)
 
     def ran(self, pattern: str) -> bool:
         """Did anything that could produce `pattern` findings run?"""

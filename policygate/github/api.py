@@ -247,6 +247,19 @@ def _times(attempts: int) -> str:
     return "1 attempt" if attempts == 1 else f"{attempts} attempts"
 
 
+def is_refusal(error: GitHubError) -> bool:
+    """A 403/404 that is not a rate limit: the token may not see or do this.
+
+    A pull request from a fork runs with a read-only token, so every write answers 403 (or
+    404 where GitHub hides the resource); publishers fall back on this instead of failing.
+    A rate limit is also a 403, but waiting fixes it, so it is not a refusal."""
+    if error.status not in (403, 404):
+        return False
+    cause = error.__cause__
+    message = _message(getattr(cause, "data", None))
+    return not _is_rate_limit(error.status, message, getattr(cause, "headers", None))
+
+
 def _is_rate_limit(status: int, message: str, headers: Mapping[str, Any] | None) -> bool:
     if status == 429:
         return True

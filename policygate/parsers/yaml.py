@@ -307,11 +307,18 @@ def _shape_exceeded(root: Node, shared: bool, limits: Limits) -> tuple[str, int]
     return None
 
 
-def _end_line(node: Node) -> int:
-    """1-based inclusive last line; block nodes end at column 0 of the following line."""
+def end_line(node: Node) -> int:
+    """1-based inclusive last line with content of a node.
+
+    A block collection's end mark sits on the next token (the next list item, the next
+    key), so the last line is that of its last descendant instead.
+    """
+    while type(node) in (MappingNode, SequenceNode) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if type(node) is MappingNode else last
     end = node.end_mark
-    last = end.line if end.column == 0 else end.line + 1
-    return max(last, node.start_mark.line + 1)
+    line = end.line if end.column == 0 and end.line > node.start_mark.line else end.line + 1
+    return max(line, node.start_mark.line + 1)
 
 
 def _documents_of(file: str, index: int, data: Any, node: Node) -> list[Document]:
@@ -322,9 +329,9 @@ def _documents_of(file: str, index: int, data: Any, node: Node) -> list[Document
                            if isinstance(key, ScalarNode) and key.value == "items"), None)
         if type(items_node) is SequenceNode and len(items_node.value) == len(data["items"]):
             return [Document(file, index, item, item_node, item_node.start_mark.line + 1,
-                             _end_line(item_node))
+                             end_line(item_node))
                     for item, item_node in zip(data["items"], items_node.value)]
-    return [Document(file, index, data, node, node.start_mark.line + 1, _end_line(node))]
+    return [Document(file, index, data, node, node.start_mark.line + 1, end_line(node))]
 
 
 def _error_finding(file: str, source: str, error: yaml.YAMLError) -> Finding:

@@ -135,6 +135,47 @@ def rego_files(path: str, include_tests: bool) -> list[str]:
     return found
 
 
+class ModuleProblem(ValueError):
+    """A module that cannot be read as Rego v1: where (in its text) and why.
+
+    `kind` is "syntax", "v0" (v0 syntax, conversion not asked for) or "unconvertible"
+    (v0 syntax the converter does not handle); callers add the fix that fits where the
+    module lives (a .rego file, or Rego inside a ConstraintTemplate)."""
+
+    def __init__(self, line: int, column: int, message: str, kind: str = "syntax") -> None:
+        super().__init__(message)
+        self.line, self.column, self.kind = line, column, kind
+
+
+def parse_module(display: str, source: str, convert_v0: bool) -> Module:
+    """Outline one module's text; v0 rules are converted (`convert_v0`) or refused.
+
+    One place decides what a module is, for .rego files and for Rego embedded in
+    other documents (Gatekeeper templates) alike. Raises ModuleProblem."""
+    try:
+        shape = outline(source)
+    except LexError as error:
+        raise ModuleProblem(error.line, error.column, f"rego_parse_error: {error}") from None
+    if not shape.package:
+        raise ModuleProblem(1, 1, "rego_parse_error: the module has no `package` line")
+    v0 = shape.v0_rules()
+    if not v0:
+        return Module(display, source, shape)
+    if not convert_v0:
+        first = v0[0]
+        more = f" (and {len(v0) - 1} more rules)" if len(v0) > 1 else ""
+        raise ModuleProblem(first.line, first.column, f"Rego v0 syntax: {first.v0}{more}", "v0")
+    converted = apply_edits(source, conversion_edits(shape))
+    shape = outline(converted.text)
+    left = shape.v0_rules()
+    if left:
+        line, column = position_of(source, converted.original_offset(
+            shape.tokens[left[0].start].start))
+        raise ModuleProblem(line, column, f"cannot convert this v0 rule automatically "
+                                          f"({left[0].v0})", "unconvertible")
+    return Module(display, source, shape, converted)
+
+
 def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple[list[Module], list[str]]:
     """Read and outline modules; v0 modules are converted or refused. Returns the modules
     and notices (one per converted file); raises PolicyError listing every bad file."""
@@ -150,36 +191,18 @@ def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple
             problems.append(f"{display}: cannot read the policy: {reason}")
             continue
         try:
-            shape = outline(source)
-        except LexError as error:
-            problems.append(f"{display}:{error.line}:{error.column}: rego_parse_error: {error}")
+            module = parse_module(display, source, v0_compatible)
+        except ModuleProblem as problem:
+            where = f"{display}:{problem.line}:{problem.column}: {problem}"
+            if problem.kind == "v0":
+                where += (f"; policygate reads Rego v1 like OPA 1.x: convert the file with "
+                          f"`opa fmt --v0-v1 --write {display}`, or pass --v0-compatible "
+                          f"(policies.v0_compatible: true) to convert it on the fly")
+            elif problem.kind == "unconvertible":
+                where += f"; convert it with `opa fmt --v0-v1 --write {display}`"
+            problems.append(where)
             continue
-        if not shape.package:
-            problems.append(f"{display}:1:1: rego_parse_error: the module has no `package` line")
-            continue
-        module = Module(display, source, shape)
-        v0 = shape.v0_rules()
-        if v0 and not v0_compatible:
-            first = v0[0]
-            more = f" (and {len(v0) - 1} more rules)" if len(v0) > 1 else ""
-            problems.append(
-                f"{display}:{first.line}:{first.column}: Rego v0 syntax: {first.v0}{more}; "
-                f"policygate reads Rego v1 like OPA 1.x: convert the file with "
-                f"`opa fmt --v0-v1 --write {display}`, or pass --v0-compatible "
-                f"(policies.v0_compatible: true) to convert it on the fly")
-            continue
-        if v0:
-            converted = apply_edits(source, conversion_edits(shape))
-            shape = outline(converted.text)
-            left = shape.v0_rules()
-            if left:
-                line, column = position_of(source, converted.original_offset(
-                    shape.tokens[left[0].start].start))
-                problems.append(f"{display}:{line}:{column}: cannot convert this v0 rule "
-                                f"automatically ({left[0].v0}); convert it with "
-                                f"`opa fmt --v0-v1 --write {display}`")
-                continue
-            module = Module(display, source, shape, converted)
+        if module.converted is not None:
             notices.append(f"{display}: Rego v0 syntax converted to v1 for this run "
                            f"(--v0-compatible); `opa fmt --v0-v1 --write {display}` makes "
                            f"it permanent")

@@ -257,6 +257,26 @@ class ServerBackend:
         seconds = (time.perf_counter() - started) / max(1, len(answers))
         return [(status, payload, seconds) for status, payload in answers]
 
+    def evaluate_rule(self, value: Any, index: int, timeout: float) -> tuple[str, Any]:
+        """One uploaded rule set's answer (upload mode): for callers that ask one rule per
+        input, like Gatekeeper's one template per review, instead of every rule."""
+        if self._client is None:
+            try:
+                self._client = _client(self.settings)
+            except PolicyError as error:
+                raise EvaluationFailed("; ".join(error.problems)) from None
+        self._client.timeout = min(self.settings.timeout, timeout)
+        rule_set = self.rule_sets[index]
+        try:
+            response = self._client.query_rule(value, f"{self.prefix}.{rule_set.package}",
+                                               rule_set.name)
+        except Exception as error:
+            message, timed_out = _describe_error(error, self.settings.url)
+            raise EvaluationFailed(message, timed_out=timed_out) from None
+        if not isinstance(response, dict):
+            raise EvaluationFailed(f"unexpected answer from the OPA server: {str(response)[:200]}")
+        return ("value", response["result"]) if "result" in response else ("undefined", None)
+
     def _answers(self, response: Any, keys: Sequence[str]) -> list[tuple[str, Any]]:
         if not isinstance(response, dict):
             raise EvaluationFailed(f"unexpected answer from the OPA server: {str(response)[:200]}")

@@ -96,6 +96,18 @@ def build_engines(options: RegoOptions, section: dict[str, Any] | None, config_d
     return Engines([engine], list(policy_set.notices))
 
 
+def server_settings(section: dict[str, Any], opa_url: str,
+                    timeouts: dict[str, Any]) -> Any:
+    """ServerSettings from a config section's opa_* keys (`policies:`, `gatekeeper:`)."""
+    from policygate.rego.server import ServerSettings
+
+    return ServerSettings(url=opa_url, token_env=section.get("opa_token_env"),
+                          tls_verify=section.get("opa_tls_verify", True),
+                          timeout=float(timeouts.get("server", 10.0)),
+                          mode=section.get("opa_mode", "upload"),
+                          retries=int(section.get("opa_retries", 1)))
+
+
 def _backend(policy_set: Any, section: dict[str, Any], opa_url: str | None,
              timeouts: dict[str, Any]) -> Any:
     engine = section.get("engine") or ("opa" if opa_url else "regopy")
@@ -103,14 +115,9 @@ def _backend(policy_set: Any, section: dict[str, Any], opa_url: str | None,
         if not opa_url:
             raise PolicyError(["policies.engine is opa but no OPA server is set: add "
                                "--opa-url URL or policies.opa_url"])
-        from policygate.rego.server import ServerBackend, ServerSettings
+        from policygate.rego.server import ServerBackend
 
-        settings = ServerSettings(url=opa_url, token_env=section.get("opa_token_env"),
-                                  tls_verify=section.get("opa_tls_verify", True),
-                                  timeout=float(timeouts.get("server", 10.0)),
-                                  mode=section.get("opa_mode", "upload"),
-                                  retries=int(section.get("opa_retries", 1)))
-        return ServerBackend(policy_set, settings)
+        return ServerBackend(policy_set, server_settings(section, opa_url, timeouts))
     if not policy_set.modules:
         raise PolicyError(["no Rego policies to run: add --policy DIR, policies.dirs or "
                            "policies.library"])

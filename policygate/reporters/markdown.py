@@ -32,9 +32,13 @@ def escape_text(text: str, limit: int = 1000) -> str:
     return text.replace("@", _NO_MENTION)
 
 
-def code_span(text: str, limit: int = 300) -> str:
-    """Inline code that works in table cells too: `|` escaped, fence longer than any run."""
-    text = _LINE_BREAKS.sub(" ", _clean(cap(text, limit))).replace("|", "\\|")
+def code_span(text: str, limit: int = 300, *, table: bool = True) -> str:
+    """Inline code, fenced longer than any backtick run inside. In a table cell `|` must
+    be escaped (GitHub splits cells before it sees the span); outside a table the escape
+    would show, so `table=False` leaves it."""
+    text = _LINE_BREAKS.sub(" ", _clean(cap(text, limit)))
+    if table:
+        text = text.replace("|", "\\|")
     text = text.replace("@", _NO_MENTION)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)

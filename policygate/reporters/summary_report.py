@@ -9,7 +9,8 @@ from policygate.model import Finding, Report, Severity
 from policygate.reporters.markdown import code_span, table_cell
 
 LIMIT_BYTES = 1024 * 1024 - 16 * 1024   # stay clearly below GitHub's 1 MiB
-_ICONS = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟡 warning", Severity.NOTE: "🔵 note"}
+SEVERITY_LABELS = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟡 warning",
+                   Severity.NOTE: "🔵 note"}
 
 
 def headline(report: Report) -> str:
@@ -20,16 +21,27 @@ def headline(report: Report) -> str:
         return f"❌ policygate: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if warnings:
         return f"⚠️ policygate: {warnings} warning{'s' * (warnings != 1)}"
+    notes = report.count(Severity.NOTE)
+    if notes:                                   # notes only: still not "no findings"
+        return f"ℹ️ policygate: {notes} note{'s' * (notes != 1)}"
     return "✅ policygate: no findings"
 
 
 def _row(finding: Finding) -> str:
     line = str(finding.location.line) if finding.location else ""
-    return (f"| {line} | {_ICONS[finding.severity]} | {code_span(finding.rule, 120)} | "
+    return (f"| {line} | {SEVERITY_LABELS[finding.severity]} | "
+            f"{code_span(finding.rule, 120)} | "
             f"{table_cell(finding.message, 600)} |")
 
 
-def render_summary(report: Report, title: str = "policygate", limit: int = LIMIT_BYTES) -> str:
+JOB_SUMMARY_MORE = ("(the job summary is limited to 1 MiB); see the annotations, the check run "
+                    "or the SARIF report.")
+
+
+def render_summary(report: Report, title: str = "policygate", limit: int = LIMIT_BYTES,
+                   more: str = JOB_SUMMARY_MORE) -> str:
+    """The Markdown summary within `limit` bytes; `more` ends the "… N more findings not
+    shown" line (why they were cut and where to look), as it differs per destination."""
     parts = [f"## {table_cell(title, 100)}", "", headline(report), "",
              f"{report.files} files, {report.resources} resources checked, "
              f"{len(report.findings)} findings, {len(report.suppressed)} suppressed.", ""]
@@ -52,9 +64,7 @@ def render_summary(report: Report, title: str = "policygate", limit: int = LIMIT
         current_file = finding.file
         shown += 1
     if shown < len(report.findings):
-        parts += ["", f"… {len(report.findings) - shown} more findings not shown (the job "
-                      f"summary is limited to 1 MiB); see the annotations, the check run or "
-                      f"the SARIF report."]
+        parts += ["", f"… {len(report.findings) - shown} more findings not shown {more}"]
     return "\n".join(parts) + "\n"
 
 

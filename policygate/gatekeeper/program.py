@@ -1,0 +1,202 @@
+"""Templates -> one Rego program that any backend can compile.
+
+What Gatekeeper does to a template's Rego before it runs, done here on tokens:
+- v0 -> v1 with the Rego converter (template Rego is v0 unless `source.version: v1`);
+- iterated references moved out of built-in calls (policygate.rego.hoist), which regopy
+  otherwise refuses or, worse, evaluates to nothing;
+- the rules Gatekeeper enforces: a `violation` rule, libs under `package lib.…`, and no
+  data references besides `data.lib` and `data.inventory` (anything else would read
+  nothing and make the template pass everything);
+- isolation: each template's packages (and its `data.lib` references) move under
+  `gk.t<N>`, so two templates may use the same package or lib names, as they may in a
+  cluster, and `data.inventory` stays shared.
+Every module keeps a map back to its file: an error at any stage names the YAML line.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policygate.gatekeeper.objects import RegoSource, Template
+from policygate.gatekeeper.spans import TextSpan
+from policygate.rego.edits import EditedText, apply_edits
+from policygate.rego.hoist import hoist_edits
+from policygate.rego.lexer import IDENT, STRING, Token
+from policygate.rego.outline import outline
+from policygate.rego.policyset import Module, ModuleProblem, PolicyError, PolicySet, RuleSet, \
+    parse_module
+from policygate.rego.rewrite import prepare
+
+PREFIX = "gk"
+RULE = "violation"
+_ALLOWED_DATA = ("lib", "inventory")
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedModule(Module):
+    """A template module after conversion, hoisting and isolation.
+
+    `text` is what engines compile; `position` answers in the YAML file that holds it."""
+
+    layers: tuple[EditedText, ...] = ()     # edits over the converted text, in order
+    span: TextSpan | None = None
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self.layers[-1].text if self.layers else Module.text.fget(self)  # type: ignore[attr-defined]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        for layer in reversed(self.layers):
+            offset = layer.original_offset(offset)
+        line, column = Module.position(self, offset)
+        return self.span.position(line, column) if self.span is not None else (line, column)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Where one template's `violation` rule lives in the program."""
+
+    template: Template
+    package: str                            # the isolated package, e.g. gk.t0.k8slabels
+    index: int                              # its position in rule_sets / entrypoints
+
+
+@dataclass(slots=True)
+class Program:
+    modules: list[EmbeddedModule] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)     # by constraint kind
+    reads_inventory: bool = False
+    files: dict[str, str] = field(default_factory=dict)         # module name -> YAML file
+
+    @property
+    def rule_sets(self) -> tuple[RuleSet, ...]:
+        ordered = sorted(self.entries.values(), key=lambda e: e.index)
+        return tuple(RuleSet(e.package, RULE, "deny", True, (e.template.origin.file,))
+                     for e in ordered)
+
+    def policy_set(self, data: dict[str, Any]) -> PolicySet:
+        return PolicySet(tuple(self.modules), data, self.rule_sets, (), ())
+
+    def clean(self, problems: Sequence[str]) -> list[str]:
+        """Engine messages name modules by their internal names: name the files."""
+        cleaned = []
+        for problem in problems:
+            for name, file in self.files.items():
+                problem = problem.replace(name, file)
+            cleaned.append(problem)
+        return cleaned
+
+
+def build_program(templates: Sequence[Template]) -> Program:
+    """Raises PolicyError listing every template that cannot be compiled."""
+    program = Program()
+    problems: list[str] = []
+    for template in templates:
+        if template.rego is None:
+            continue
+        index = len(program.entries)
+        try:
+            modules, package, inventory = _template_modules(template, index, program)
+        except ModuleProblem as problem:
+            problems.append(str(problem))
+            continue
+        program.modules.extend(modules)
+        program.entries[template.kind] = Entry(template, package, index)
+        program.reads_inventory |= inventory
+    if problems:
+        raise PolicyError(problems)
+    return program
+
+
+def _located(source: RegoSource, line: int, column: int, message: str) -> ModuleProblem:
+    """A problem whose str() is `file:line:col: message` in the YAML file."""
+    file_line, file_column = source.span.position(line, column)
+    return ModuleProblem(file_line, file_column,
+                         f"{source.span.file}:{file_line}:{file_column}: {message}")
+
+
+def _parse(template: Template, source: RegoSource, name: str) -> Module:
+    try:
+        return parse_module(name, source.text, convert_v0=not template.v1)
+    except ModuleProblem as problem:
+        message = str(problem)
+        if problem.kind == "v0":
+            message += (f"; ConstraintTemplate {template.name} declares `version: v1`: write "
+                        f"Rego v1 or drop the version to have v0 converted")
+        elif problem.kind == "unconvertible":
+            message += (f"; rewrite the rule in Rego v1 and set `version: \"v1\"` under the "
+                        f"template's `code[].source`")
+        raise _located(source, problem.line, problem.column, message) from None
+
+
+def _template_modules(template: Template, index: int, program: Program
+                      ) -> tuple[list[EmbeddedModule], str, bool]:
+    assert template.rego is not None
+    base = f"gatekeeper/t{index}"
+    sources = [(template.rego, f"{base}/{template.kind}.rego")] + [
+        (lib, f"{base}/lib{number}.rego") for number, lib in enumerate(template.libs)]
+    parsed = [(source, _parse(template, source, name)) for source, name in sources]
+    main_source, main = parsed[0]
+    if not any(rule.name == RULE for rule in main.outline.rules):
+        raise _located(main_source, main.outline.package_line or 1, 1,
+                       f"ConstraintTemplate {template.name}: the Rego has no `{RULE}` rule "
+                       f"(Gatekeeper requires it)")
+    for source, module in parsed[1:]:
+        if module.outline.package[:1] != ("lib",) or len(module.outline.package) < 2:
+            raise _located(source, module.outline.package_line or 1, 1,
+                           f"ConstraintTemplate {template.name}: a lib's package must start "
+                           f"with `lib.` (package {module.package or '?'})")
+    roots = frozenset(m.outline.package[0] for _, m in parsed)
+    if "inventory" in roots:
+        raise _located(main_source, main.outline.package_line or 1, 1,
+                       "a template package may not be named `inventory` (that is Gatekeeper's "
+                       "data.inventory)")
+    inventory = False
+    for source, module in parsed:
+        bad = _data_reference(module, roots)
+        if bad is not None:
+            token, root = bad
+            line, column = module.position(token.start)
+            raise _located(source, line, column,
+                           f"ConstraintTemplate {template.name}: data.{root} is not available "
+                           f"to templates (Gatekeeper allows data.lib and data.inventory)")
+        inventory |= _reads(module.outline.tokens, "inventory")
+    prefix = f"{PREFIX}.t{index}"
+    result = []
+    for (source, module), (_, name) in zip(parsed, sources):
+        hoisted = apply_edits(module.text, hoist_edits(module.outline))
+        step = EmbeddedModule(name, module.source, outline(hoisted.text), module.converted,
+                              (hoisted,), source.span)
+        isolated = prepare([step], False, prefix, roots)[0].edited
+        result.append(EmbeddedModule(name, module.source, outline(isolated.text),
+                                     module.converted, (hoisted, isolated), source.span))
+        program.files[name] = source.span.file
+    return result, f"{prefix}.{main.package}", inventory
+
+
+def _data_roots(tokens: list[Token]) -> list[tuple[Token, str]]:
+    """Every `data.<root>` / `data["<root>"]` reference: (the `data` token, root)."""
+    found = []
+    for index, token in enumerate(tokens[:-2]):
+        if not token.is_word("data") or (index > 0 and tokens[index - 1].is_op(".")):
+            continue
+        following, name = tokens[index + 1], tokens[index + 2]
+        if following.is_op(".") and name.kind == IDENT:
+            found.append((token, name.text))
+        elif following.is_op("[") and name.kind == STRING:
+            found.append((token, name.text[1:-1]))
+    return found
+
+
+def _reads(tokens: list[Token], root: str) -> bool:
+    return any(name == root for _, name in _data_roots(tokens))
+
+
+def _data_reference(module: Module, roots: frozenset[str]) -> tuple[Token, str] | None:
+    """The first data reference Gatekeeper would refuse, if any."""
+    own = set(module.outline.package[:1])
+    for token, root in _data_roots(module.outline.tokens):
+        if root not in _ALLOWED_DATA and root not in own and root not in roots:
+            return token, root
+    return None

@@ -1,0 +1,114 @@
+"""What every GitHub publisher shares: its result, the fallback rule, who we are.
+
+The publishers (checks, status, review, sticky) all have the shape
+
+    publish_x(client, pr, report, options, ...) -> PublishResult
+
+with `client` from api.connect, `pr` the approvals.context.PullRequestContext of the run
+and `report` the model.Report whose verdict has already been decided. They never change
+the verdict: they only say what they did.
+
+The fallback contract. A pull request from a fork (and any weak token) may read but not
+write: every write answers 403, or 404 where GitHub hides the resource. A publisher that
+meets such a refusal stops, writes nothing more, and returns a result with `fallback`
+set instead of raising; the caller then prints the annotations and the job summary and
+one line (`fallback_line`) saying why. Other failures (bad token, GitHub down, a rate
+limit that outlasts our patience) still raise api.GitHubError with a one-line message:
+they are not a property of the token, so they are not silently papered over.
+
+PyGithub is imported inside functions only (see the package docstring).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from policygate.github.api import GitHubClient, GitHubError, is_refusal
+
+# The login of the default GITHUB_TOKEN. It cannot ask GitHub who it is (GET /user answers
+# 403 to installation tokens), so this is what such a token's comments are authored by.
+ACTIONS_LOGIN = "github-actions[bot]"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publisher did.
+
+    `summary` is one line for the log ("check run policygate: failure, 120 annotations").
+    `fallback` is set when GitHub refused (403/404): it holds GitHub's one-line answer, and
+    the caller prints annotations + job summary instead (see `fallback_line`).
+    `notes` are further one-line facts worth logging (a 422 that was worked around, a
+    REQUEST_CHANGES that became a COMMENT); `counts` are for tests and the job summary.
+    """
+    publisher: str
+    summary: str
+    fallback: str | None = None
+    url: str | None = None
+    notes: tuple[str, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def fell_back(self) -> bool:
+        return self.fallback is not None
+
+
+class Refused(Exception):
+    """GitHub refused a request with 403/404 (not a rate limit): the token may not do it."""
+
+
+@contextmanager
+def calling(client: GitHubClient, action: str, *, post: bool = False) -> Iterator[None]:
+    """Run GitHub calls: errors become one-line GitHubErrors, refusals become Refused.
+
+    `post=True` for POSTs, which are never retried (a retried POST could post twice), so
+    the error message counts one attempt."""
+    try:
+        with client.errors(action, attempts=1 if post else None):
+            yield
+    except GitHubError as error:
+        if is_refusal(error):
+            raise Refused(str(error)) from error
+        raise
+
+
+def refused(publisher: str, reason: Refused | str, **counts: int) -> PublishResult:
+    """The fallback result: GitHub refused; `counts` says what was done before that."""
+    return PublishResult(publisher, f"{publisher}: not published (GitHub refused)",
+                         fallback=str(reason), counts=counts)
+
+
+def fallback_line(results: Iterable[PublishResult]) -> str | None:
+    """The one line to print when some publishers fell back; None when none did."""
+    failed = [result for result in results if result.fell_back]
+    if not failed:
+        return None
+    names = _join([result.publisher for result in failed])
+    return (f"policygate: could not publish the {names} to the pull request — "
+            f"{failed[0].fallback} (a pull request from a fork gets a read-only token); the "
+            f"findings are in the annotations and the job summary instead, the verdict is "
+            f"unchanged")
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def resolve_login(client: GitHubClient, login: str | None = None) -> str:
+    """The login our comments are authored by, to recognise them on the next run.
+
+    Given explicitly (a GitHub App's `<slug>[bot]`) it is used as is; otherwise GitHub is
+    asked (personal tokens); an installation token may not ask and is the Actions bot."""
+    if login:
+        return login
+    try:
+        with calling(client, "finding out which account the token belongs to"):
+            return str(client.github.get_user().login)
+    except Refused:
+        return ACTIONS_LOGIN
+
+
+def lazy_repo(client: GitHubClient, repository: str) -> Any:
+    """The repository as a lazy PyGithub object: no request until something is asked."""
+    return client.github.withLazy(True).get_repo(repository)
