@@ -337,3 +337,44 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
         return setup_from_github(connect(), repo or "", number or 0, root, override)
     except (ContextFileError, ConfigError, GitError, GitHubError) as error:
         fail(str(error))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--repo", metavar="OWNER/NAME", help="Repository (default: from the Actions event).")
+@click.option("--pr", "number", type=click.IntRange(min=1), help="PR number (default: the event's).")
+@click.option("--report", "reports", metavar="LIST",
+              help="Comma list of review, check, status, annotations, summary, sarif, sticky "
+                   "(default: github.reports in the config, else check,annotations,summary).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: .policygate.yaml from the PR's base commit).")
+@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
+              help="Which findings the change owns (default: config, else resource).")
+@click.option("--name", help="Check run / status name (default: github.check_name, else policygate).")
+@click.option("--review-event", type=click.Choice(["comment", "request-changes"]),
+              help="Review event (default: github.review_event, else comment).")
+@click.option("--sarif-file", type=click.Path(dir_okay=False), help="Where `sarif` writes.")
+def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: str | None,
+       fail_on: str, config_file: str | None, filter_mode: str | None, name: str | None,
+       review_event: str | None, sarif_file: str | None) -> None:
+    """Check a pull request in CI and publish to it (GITHUB_EVENT_PATH, GITHUB_TOKEN)."""
+    from policygate.config import ConfigError
+    from policygate.github.api import GitHubError
+    from policygate.github.pr import PrError, PrRequest, run_pr
+    from policygate.runner import CheckOptions, RunError
+    from policygate.sources import GitError
+
+    if bool(repo) != bool(number):
+        raise UsageError("--repo and --pr go together")
+    request = PrRequest(
+        check=CheckOptions(paths=paths, config_file=config_file, filter_mode=filter_mode),
+        repository=repo, number=number,
+        reports=split_patterns([reports]) if reports else None, fail_on=fail_on, name=name,
+        review_event=review_event, sarif_file=sarif_file)
+    try:
+        report = run_pr(request, say=lambda line: click.echo(line, err=True))
+    except (PrError, RunError, GitHubError, GitError, ConfigError) as error:
+        fail(str(error))
+    sys.exit(_exit_code(report, fail_on))
