@@ -29,14 +29,14 @@ class ConfigError(Exception):
     """A config problem; str() is the one-line message, starting with file:line."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleSetting:
     enabled: bool | None = None
     severity: Severity | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConfigException:
     """One entry of `exceptions:`; `line` is where it is written, for messages."""
 
@@ -52,14 +52,14 @@ class ConfigException:
     index: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Config:
     path: str | None = None
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     pss: dict[str, str] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     exceptions: tuple[ConfigException, ...] = ()
     sections: dict[str, Any] = field(default_factory=dict)  # images, policies, approvals, ...
     document: Document | None = None  # the parsed file, so findings can point at a setting

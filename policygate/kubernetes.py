@@ -53,7 +53,7 @@ def as_resource(document: Document) -> Resource | None:
                                          name if isinstance(name, str) else None))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Container:
     field: str          # containers | initContainers | ephemeralContainers
     index: int
@@ -67,7 +67,7 @@ class Container:
         return f"{kind} {json.dumps(self.name, ensure_ascii=False)}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PodSpec:
     """A pod spec inside a resource, with the metadata that applies to its pods."""
 

@@ -29,7 +29,7 @@ class RunError(Exception):
     """The run cannot happen or cannot finish (exit 2); the message may span lines."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckOptions:
     """`check` options; None means "not given" and lets the config decide."""
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 PSS_LEVELS = ("baseline", "restricted")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Selection:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -32,13 +32,13 @@ class Selection:
         return not any(rule_matches(rule_id, p) for p in self.ignore)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Settings:
-    selection: Selection = Selection()
+    selection: Selection = field(default_factory=Selection)
     pss_level: str = "baseline"                # the enforced level: its violations are errors
     pss_warn_level: str | None = "restricted"  # a stricter level reported as warnings
     context: RuleContext = field(default_factory=RuleContext)
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exceptions: tuple[ConfigException, ...] = ()
     config_path: str = ".policygate.yaml"
@@ -92,7 +92,7 @@ class Settings:
         return finding
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ActiveRule:
     rule: Rule
     severity: Severity

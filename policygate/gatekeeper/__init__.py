@@ -20,7 +20,8 @@ Modules, one job each:
   results      `violation` results -> messages, details and field paths
   engine       the pipeline's PolicyEngine for `policygate check`
   setup        config section and options -> engine
-  suites, verify, report   `policygate verify`: gator Suite files, their run, the report
+  suites, verify, report, command   `policygate verify`: gator Suite files, their run,
+                                    the report, the command behind the CLI
 
 Nothing here is imported by a check that has no `gatekeeper:` configuration.
 """

@@ -46,7 +46,8 @@ def yaml_files(path: str, display: str) -> list[tuple[str, str]]:
         for name in sorted(files):
             if name.endswith(_SUFFIXES):
                 full = os.path.join(current, name)
-                shown = os.path.join(display, os.path.relpath(full, path)).replace(os.sep, "/")
+                shown = os.path.normpath(os.path.join(display, os.path.relpath(full, path)))
+                shown = shown.replace(os.sep, "/")
                 found.append((full, shown))
     return found
 

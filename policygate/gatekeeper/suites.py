@@ -57,6 +57,7 @@ class Suite:
     tests: tuple[Test, ...] = ()
     skip: bool = False
     problem: str | None = None              # the file cannot be read as a Suite
+    line: int = 1                           # where the problem is
 
 
 def suite_files(target: str, display: str) -> list[tuple[str, str]]:
@@ -69,7 +70,7 @@ def suite_files(target: str, display: str) -> list[tuple[str, str]]:
         for name in sorted(files):
             if name.endswith(_SUFFIXES):
                 full = os.path.join(current, name)
-                shown = os.path.join(display, os.path.relpath(full, target))
+                shown = os.path.normpath(os.path.join(display, os.path.relpath(full, target)))
                 found.append((full, shown.replace(os.sep, "/")))
     return found
 
@@ -90,14 +91,14 @@ def read_suite(path: str, display: str, limits: Limits = Limits()) -> Suite | No
         if parsed.findings and b"test.gatekeeper.sh" in raw:
             first = parsed.findings[0]
             line = first.location.line if first.location else 1
-            return Suite(display, directory, problem=f"line {line}: {first.message}")
+            return Suite(display, directory, problem=first.message, line=line)
         return None
     document = suites[0]
     data = document.data
     tests = data.get("tests") or []
     if not isinstance(tests, list):
-        return Suite(display, directory, problem=f"line {locate(document, ('tests',)).line}: "
-                                                 f"`tests` must be a list")
+        return Suite(display, directory, problem="`tests` must be a list",
+                     line=locate(document, ("tests",)).line)
     return Suite(display, directory, tuple(_test(document, index, item)
                                            for index, item in enumerate(tests)),
                  skip=data.get("skip") is True)

@@ -9,6 +9,7 @@ name that is not the lower-case kind, a second target) is refused here with the 
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from policygate.gatekeeper.objects import (REGO_ENGINE, TARGET, Origin, RegoSource, Template)
@@ -17,6 +18,7 @@ from policygate.locate import value_node
 from policygate.model import Document, FieldPath
 
 _KIND_PATH: FieldPath = ("spec", "crd", "spec", "names", "kind")
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def _get(data: Any, path: FieldPath) -> Any:
@@ -38,6 +40,9 @@ def read_template(document: Document, file: str, text: str | None) -> Template:
     if not isinstance(kind, str) or not kind:
         raise origin.problem(("spec",), f"ConstraintTemplate {name!r} defines no constraint "
                                         f"kind (spec.crd.spec.names.kind)")
+    if not _KIND.match(kind):
+        raise origin.problem(_KIND_PATH, f"kind {kind!r} is not a Kubernetes kind (letters and "
+                                         f"digits, starting with a letter)")
     if name != kind.lower():
         raise origin.problem(("metadata", "name"),
                              f"ConstraintTemplate {name!r} must be named {kind.lower()!r}, the "

@@ -99,7 +99,7 @@ def run_suites(suites: Sequence[Suite], settings: VerifySettings,
     results: list[CaseResult] = []
     for suite in suites:
         if suite.problem is not None:
-            results.append(CaseResult(suite.file, "", "", ERROR, 1, suite.problem))
+            results.append(CaseResult(suite.file, "", "", ERROR, suite.line, suite.problem))
             continue
         for test in suite.tests:
             skipped = suite.skip or test.skip or not run_filter.test(test)

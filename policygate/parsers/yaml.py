@@ -23,7 +23,7 @@ except AttributeError:  # PyYAML built without libyaml: slower, same results
     _BaseLoader = yaml.SafeLoader
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Limits:
     max_file_bytes: int = 16 * 1024 * 1024
     max_documents: int = 10_000

@@ -34,7 +34,7 @@ DEFAULT_IMAGE_PINNING_PATHS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pinning:
     paths: tuple[str, ...] | None = None     # None: every file
     exempt: PatternSet = PatternSet((), ())
@@ -50,7 +50,7 @@ def _matches(paths: tuple[str, ...], file: str) -> bool:
     return match_any(paths, file)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FamilyPolicy:
     section: str                   # the config key, for messages: "images"
     allowed: PatternSet | None     # None: no allow-list, the untrusted-* rule is off

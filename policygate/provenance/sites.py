@@ -18,7 +18,7 @@ from policygate.provenance.reference import (ImageReference, InvalidReference, P
                                              parse_image)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ImageSite:
     """A container image reference.
 
@@ -65,7 +65,7 @@ class ImageSite:
         return f"{self.where} image {text}{written}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ActionSite:
     """A `uses:` of a GitHub workflow: an action (step) or a reusable workflow (job)."""
 
@@ -77,7 +77,7 @@ class ActionSite:
     where: str                # 'job "build" step 2', 'job "deploy"'
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Revision:
     """What an Argo CD or Flux source deploys from the repository it names.
 
@@ -95,7 +95,7 @@ class Revision:
     digest: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceSite:
     """A source Argo CD or Flux deploys from: its URL and/or the revision it takes.
 

@@ -28,7 +28,7 @@ _RULE_MODULES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleDoc:
     """What `policygate explain` prints: why the rule exists and how to comply."""
 
@@ -38,7 +38,7 @@ class RuleDoc:
     fix: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleContext:
     """Settings a check may consult; built once per run from options and config."""
 
@@ -57,7 +57,7 @@ class RuleContext:
         return {**family, **self.params.get(rule_id, {})}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rule:
     id: str
     summary: str

@@ -9,7 +9,7 @@ from policygate.model import Severity
 from policygate.rules import PIPELINE_RULES, RuleDoc, all_rules
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CatalogEntry:
     id: str
     severity: Severity

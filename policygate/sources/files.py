@@ -9,18 +9,21 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policygate.globs import match_any
 from policygate.model import Finding, Location, Severity
 from policygate.parsers import handles
-from policygate.sources.diff import FileChange
+
+if TYPE_CHECKING:
+    from policygate.sources.diff import FileChange
 
 # Directories nobody wants checked: VCS metadata, dependencies, tool caches.
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv",
                           "__pycache__", ".terraform", ".tox", ".mypy_cache", ".pytest_cache"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceFile:
     """A file to check: where to read it and the name to report it under.
 
