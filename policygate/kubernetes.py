@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.model import Document, FieldPath, Resource, ResourceId
@@ -53,6 +53,10 @@ def as_resource(document: Document) -> Resource | None:
                                          name if isinstance(name, str) else None))
 
 
+_CONTAINER_WORDS = {"containers": "container", "initContainers": "init container",
+                    "ephemeralContainers": "ephemeral container"}
+
+
 @dataclass(slots=True)
 class Container:
     field: str          # containers | initContainers | ephemeralContainers
@@ -62,9 +66,11 @@ class Container:
     path: FieldPath
 
     def describe(self) -> str:
-        kind = {"containers": "container", "initContainers": "init container",
-                "ephemeralContainers": "ephemeral container"}[self.field]
-        return f"{kind} {json.dumps(self.name, ensure_ascii=False)}"
+        """`container "web"`: quoted (JSON-escaped when needed) so any name stays one line."""
+        name = self.name
+        quoted = f'"{name}"' if name.isprintable() and '"' not in name and "\\" not in name \
+            else json.dumps(name, ensure_ascii=False)
+        return f"{_CONTAINER_WORDS[self.field]} {quoted}"
 
 
 @dataclass(slots=True)
@@ -76,6 +82,11 @@ class PodSpec:
     path: FieldPath
     metadata: dict[str, Any]
     metadata_path: FieldPath
+    # Every pod rule walks the containers: they are built once per pod spec, not per rule.
+    _containers: list[Container] | None = None
+    # Per-pod values a rule family derives once and all its rules share (e.g. the pod's
+    # and containers' security contexts for the pss/ rules), keyed by the family's name.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def field_path(self, *elements: str | int) -> FieldPath:
         return self.path + elements
@@ -90,16 +101,21 @@ class PodSpec:
         os_spec = self.spec.get("os")
         return isinstance(os_spec, dict) and os_spec.get("name") == "windows"
 
-    def containers(self) -> Iterator[Container]:
-        for field in CONTAINER_FIELDS:
-            items = self.spec.get(field)
+    def containers(self) -> list[Container]:
+        if self._containers is None:
+            self._containers = list(self._build_containers())
+        return self._containers
+
+    def _build_containers(self) -> Iterator[Container]:
+        for kind in CONTAINER_FIELDS:
+            items = self.spec.get(kind)
             if not isinstance(items, list):
                 continue
             for index, item in enumerate(items):
                 if isinstance(item, dict):
                     name = item.get("name")
-                    yield Container(field, index, name if isinstance(name, str) else f"#{index}",
-                                    item, self.path + (field, index))
+                    name = name if isinstance(name, str) else f"#{index}"
+                    yield Container(kind, index, name, item, self.path + (kind, index))
 
 
 def _walk(data: Any, path: FieldPath) -> Any:
@@ -110,7 +126,20 @@ def _walk(data: Any, path: FieldPath) -> Any:
     return data
 
 
+# The pod rules and the image extraction ask for the same resource in a row: keep the
+# last answer (holding the resource itself, so a recycled id() cannot be confused).
+_LAST: list[tuple[Resource, list[PodSpec]]] = []
+
+
 def pod_specs(resource: Resource) -> list[PodSpec]:
+    if _LAST and _LAST[0][0] is resource:
+        return _LAST[0][1]
+    pods = _pod_specs(resource)
+    _LAST[:] = [(resource, pods)]
+    return pods
+
+
+def _pod_specs(resource: Resource) -> list[PodSpec]:
     entry = _POD_SPEC_PATHS.get(resource.id.kind)
     if entry is None:
         return []

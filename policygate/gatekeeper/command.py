@@ -16,7 +16,7 @@ def verify(targets: Sequence[str], format_name: str, run: str | None, engine: st
     """(report text, exit code) for the suites under `targets`."""
     from policygate.gatekeeper.report import exit_code, render
     from policygate.gatekeeper.suites import read_suite, suite_files
-    from policygate.gatekeeper.verify import RunFilter, VerifySettings, run_suites
+    from policygate.gatekeeper.verify import RunFilter, run_suites
     from policygate.sources.files import display_name, repo_root
 
     try:

@@ -125,8 +125,8 @@ def _parse(template: Template, source: RegoSource, name: str) -> Module:
             message += (f"; ConstraintTemplate {template.name} declares `version: v1`: write "
                         f"Rego v1 or drop the version to have v0 converted")
         elif problem.kind == "unconvertible":
-            message += (f"; rewrite the rule in Rego v1 and set `version: \"v1\"` under the "
-                        f"template's `code[].source`")
+            message += ("; rewrite the rule in Rego v1 and set `version: \"v1\"` under the "
+                        "template's `code[].source`")
         raise _located(source, problem.line, problem.column, message) from None
 
 

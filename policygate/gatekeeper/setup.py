@@ -86,7 +86,7 @@ def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
                  opa_url_option: str | None, config_dir: Path, scope: Scope
                  ) -> tuple[Any, list[str]]:
     """A started GatekeeperEngine and notices; raises PolicyError (exit 2)."""
-    from policygate.gatekeeper.engine import EngineSettings, GatekeeperEngine
+    from policygate.gatekeeper.engine import GatekeeperEngine
     from policygate.gatekeeper.loader import load_policy
     from policygate.gatekeeper.program import build_program
 

@@ -69,7 +69,6 @@ def _statement_edits(module: Outline, start: int, end: int, counter: list[int]) 
     refs = []
     index = start
     while index < end:
-        token = tokens[index]
         if _is_call(tokens, index, end):
             opening = index + 1
             while not tokens[opening].is_op("("):

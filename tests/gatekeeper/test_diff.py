@@ -62,3 +62,29 @@ def test_diff_range_reports_only_the_changed_objects(tmp_path):
     assert findings(repo, "--diff", "main") == [
         ("gatekeeper/K8sUniqueIngressHost/unique", "shop/ingress.yaml", 8,
          "host shop.example.com is also used by legacy/old")]
+
+
+def test_pull_requests_are_judged_by_the_base_commits_policies(tmp_path):
+    import json
+
+    repo = Repo(tmp_path / "repo")
+    policy = documents(template("K8sFlag", FLAG), constraint("K8sFlag", "no-configmaps", match={
+        "kinds": [{"apiGroups": [""], "kinds": ["ConfigMap"]}]}))
+    base = repo.commit({".policygate.yaml": "gatekeeper:\n  dirs: [gatekeeper]\n",
+                        "gatekeeper/policy.yaml": policy})
+    repo.git("checkout", "-q", "-b", "feature")
+    # The PR tries to weaken its own gate (dryrun) while adding what the gate forbids.
+    head = repo.commit({"gatekeeper/policy.yaml": policy.replace(
+        "spec:\n  match:", "spec:\n  enforcementAction: dryrun\n  match:"),
+        "apps/cm.yaml": obj("v1", "ConfigMap", "settings", "shop")})
+    (repo.root / "pr.json").write_text(json.dumps({
+        "repository": "acme/gitops", "number": 1, "author": "dave",
+        "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head},
+        "files": [{"path": "gatekeeper/policy.yaml", "status": "modified"},
+                  {"path": "apps/cm.yaml", "status": "added"}],
+        "commits": [{"sha": head, "author": "dave", "committer": "dave"}], "reviews": []}))
+    run = run_cli("check", "--format", "json", "--select", "gatekeeper", "--pr-context",
+                  "pr.json", cwd=repo.root)
+    assert run.exit_code == 1, run.stderr
+    assert sorted((f["rule"], f["severity"], f["file"]) for f in run.json()["findings"]) == [
+        ("gatekeeper/K8sFlag/no-configmaps", "error", "apps/cm.yaml")]

@@ -256,3 +256,11 @@ def test_files_that_are_not_suites_are_ignored_and_no_suite_is_an_error(write):
     assert (missing.exit_code, missing.stderr) == (
         2, "policygate: error: nowhere: no such file or directory\n")
     json.loads(verify(write({"s/suite.yaml": suite()}), "s", "--format", "json").stdout)
+
+
+def test_a_suite_that_cannot_be_read_is_an_error_on_its_line(write):
+    root = write({"s/suite.yaml": "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\n"
+                                  "tests: {a: 1}\n"})
+    run = verify(root, "s")
+    assert run.exit_code == 2
+    assert run.stdout.splitlines()[0] == "s/suite.yaml:3: (suite): ERROR (0.0ms): `tests` must be a list"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,12 +106,16 @@ class Setter:
         return self.path + elements
 
 
-def setters(pod: PodSpec) -> Iterator[Setter]:
-    """The pod-level securityContext, then every container's (init, regular, ephemeral)."""
-    yield Setter("pod", pod_security_context(pod), pod.field_path("securityContext"))
-    for container in pod.containers():
-        yield Setter(container.describe(), container_security_context(container),
-                     container.path + ("securityContext",))
+def setters(pod: PodSpec) -> list[Setter]:
+    """The pod-level securityContext, then every container's (init, regular, ephemeral);
+    built once per pod and shared by every pss/ rule."""
+    found = pod.shared.get("pss.setters")
+    if found is None:
+        found = [Setter("pod", pod_security_context(pod), pod.field_path("securityContext"))]
+        found += [Setter(container.describe(), container_security_context(container),
+                         container.path + ("securityContext",)) for container in pod.containers()]
+        pod.shared["pss.setters"] = found
+    return found
 
 
 def volume_name(volume: dict[str, Any], index: int) -> str:
