@@ -233,15 +233,19 @@ class ServerBackend:
         return copy
 
     # ------------------------------------------------------------- evaluation
-    def evaluate(self, value: Any, timeout: float) -> list[tuple[str, Any, float]]:
-        import time
-
+    def _connect(self, timeout: float) -> None:
+        """The client of this process, with the request timeout for this evaluation."""
         if self._client is None:
             try:
                 self._client = _client(self.settings)
             except PolicyError as error:
                 raise EvaluationFailed("; ".join(error.problems)) from None
         self._client.timeout = min(self.settings.timeout, timeout)
+
+    def evaluate(self, value: Any, timeout: float) -> list[tuple[str, Any, float]]:
+        import time
+
+        self._connect(timeout)
         started = time.perf_counter()
         try:
             if self.settings.mode == "server":
@@ -260,12 +264,7 @@ class ServerBackend:
     def evaluate_rule(self, value: Any, index: int, timeout: float) -> tuple[str, Any]:
         """One uploaded rule set's answer (upload mode): for callers that ask one rule per
         input, like Gatekeeper's one template per review, instead of every rule."""
-        if self._client is None:
-            try:
-                self._client = _client(self.settings)
-            except PolicyError as error:
-                raise EvaluationFailed("; ".join(error.problems)) from None
-        self._client.timeout = min(self.settings.timeout, timeout)
+        self._connect(timeout)
         rule_set = self.rule_sets[index]
         try:
             response = self._client.query_rule(value, f"{self.prefix}.{rule_set.package}",
