@@ -10,3 +10,6 @@ from tests.github.clients import FAST
 @pytest.fixture
 def client(fake_github) -> GitHubClient:
     return connect(FAST, env=fake_github.env())
+
+
+from tests.github.pr_world import world  # noqa: E402,F401 — the `world` fixture
