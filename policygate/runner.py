@@ -7,7 +7,6 @@ Rego policies and the approval rules come from the trusted base commit.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +163,8 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
 def _materialize_policies(pr: PullRequestSetup, config: Config,
                           section_name: str = "policies") -> Path:
     """Write the base commit's policy directories to a temporary tree for the engines."""
+    import tempfile
+
     section = config.sections.get(section_name) or {}
     wanted = list(section.get("dirs") or ()) + list(section.get("data") or ())
     target = Path(tempfile.mkdtemp(prefix="policygate-base-"))

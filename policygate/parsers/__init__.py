@@ -7,23 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import importlib
+
 from policygate.model import Finding
-from policygate.parsers.dockerfile import is_dockerfile, parse_dockerfile
+from policygate.parsers.formats import YAML_SUFFIXES, is_dockerfile
 from policygate.parsers.yaml import Limits, ParsedFile, decode, limit_finding, parse_yaml
 
-YAML_SUFFIXES = (".yaml", ".yml", ".json")
-
 ParseFunction = Callable[[str, str, Limits], ParsedFile]
-# (file-name predicate, parser) pairs tried in order before the YAML default.
-_PARSERS: list[tuple[Callable[[str], bool], ParseFunction]] = [
-    (is_dockerfile, parse_dockerfile),
+# (file-name predicate, "module:function") tried in order before the YAML default; the
+# parser module is imported only when a file of its format is read.
+_PARSERS: list[tuple[Callable[[str], bool], str]] = [
+    (is_dockerfile, "policygate.parsers.dockerfile:parse_dockerfile"),
 ]
 
 
 def _parser_for(name: str) -> ParseFunction:
-    for matches, parse in _PARSERS:
+    for matches, target in _PARSERS:
         if matches(name):
-            return parse
+            module, _, function = target.partition(":")
+            return getattr(importlib.import_module(module), function)
     return parse_yaml
 
 

@@ -29,13 +29,6 @@ from policygate.classify import DOCKERFILE
 from policygate.model import Document, FieldPath, Location
 from policygate.parsers.yaml import Limits, ParsedFile, limit_finding, source_lines
 
-_NAMES = ("Dockerfile", "dockerfile", "Containerfile", "containerfile")
-_SUFFIXES = (".Dockerfile", ".dockerfile", ".Containerfile", ".containerfile")
-_PREFIXES = ("Dockerfile.", "dockerfile.", "Containerfile.", "containerfile.")
-# `Dockerfile.dockerignore` is an ignore file; templates and YAML are not Dockerfiles.
-_NOT_DOCKERFILES = (".dockerignore", ".yaml", ".yml", ".json", ".j2", ".jinja", ".jinja2",
-                    ".tpl", ".tmpl", ".template", ".erb", ".mustache", ".md", ".txt")
-
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*\Z")
 _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
@@ -43,14 +36,6 @@ _HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
 _SHELL_FORM = frozenset({"run", "cmd", "entrypoint", "shell", "healthcheck"})
 _EXEC_FORM = frozenset({"run", "cmd", "entrypoint", "shell", "volume", "copy", "add"})
 _FLAG_COMMANDS = frozenset({"from", "run", "copy", "add", "healthcheck"})
-
-
-def is_dockerfile(name: str) -> bool:
-    if name in _NAMES:
-        return True
-    if name.endswith(_NOT_DOCKERFILES):
-        return False
-    return name.endswith(_SUFFIXES) or name.startswith(_PREFIXES)
 
 
 @dataclass(slots=True)

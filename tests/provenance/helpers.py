@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 
-from policygate.parsers.dockerfile import is_dockerfile
+from policygate.parsers.formats import is_dockerfile
 from tests.conftest import Run, expected_positions, run_cli
 
 # A well-formed digest for compliant cases.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policygate.parsers import handles, parse_bytes
-from policygate.parsers.dockerfile import is_dockerfile
+from policygate.parsers.formats import is_dockerfile
 from policygate.parsers.yaml import Limits
 from tests.provenance.helpers import (DIGEST, assert_clean, assert_findings, check)
 
