@@ -47,3 +47,28 @@ def test_hook_passes_a_compliant_staged_manifest(tmp_path, pre_commit_home):
     process = try_repo(repo, pre_commit_home)
     assert process.returncode == 0, process.stdout + process.stderr
     assert "Passed" in process.stdout
+
+
+POLICY = 'package main\n\ndeny contains "no privileged" if input.privileged == true\n'
+POLICY_TEST = ('package main_test\n\nimport data.main\n\n'
+               'test_denies if main.deny with input as {"privileged": true}\n\n'
+               'test_allows if count(main.deny) == {0} with input as {"privileged": false}\n')
+
+
+def test_rego_test_hook_runs_the_policy_unit_tests(tmp_path, pre_commit_home):
+    repo = Repo(tmp_path / "policies-repo")
+    repo.write({"policies/main.rego": POLICY,
+                "policies/main_test.rego": POLICY_TEST.replace("{0}", "0")})
+    repo.git("add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    passing = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT),
+                              "policygate-test", "--verbose"], cwd=repo.root, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    repo.write({"policies/main_test.rego": POLICY_TEST.replace("{0}", "1")})
+    repo.git("add", "-A")
+    failing = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT),
+                              "policygate-test", "--verbose"], cwd=repo.root, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert failing.returncode == 1
+    assert "test_allows" in failing.stdout and "FAIL" in failing.stdout.upper()
