@@ -1,0 +1,1 @@
+"""Rego policies: the team's own rules, in-process (regopy) or on an OPA server."""
