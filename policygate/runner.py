@@ -89,10 +89,15 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
         raise RunError("pull-request mode needs a clone of the repository: check it out "
                        "(actions/checkout) before running policygate")
     git = Git(root)
-    if git.commit(pr.pr.head.sha) is None:
-        raise RunError(f"the pull request head {pr.pr.head.sha[:12]} is not in this clone: "
-                       f"fetch it with `git fetch origin pull/{pr.pr.number}/head` "
-                       f"(or check out with `fetch-depth: 0`)")
+    for commit, ref in ((pr.pr.head.sha, f"pull/{pr.pr.number}/head"),
+                        (pr.pr.base.sha, pr.pr.base.ref)):
+        if git.commit(commit) is None:
+            # Fetched as objects only: nothing from the PR is checked out or run.
+            git.run("fetch", "--no-tags", "--quiet", "origin", commit, check=False)
+        if git.commit(commit) is None:
+            raise RunError(f"commit {commit[:12]} of the pull request is not in this clone and "
+                           f"could not be fetched: run `git fetch origin {ref}` first (or "
+                           f"check out with `fetch-depth: 0`)")
     return f"{pr.pr.base.sha}...{pr.pr.head.sha}"
 
 

@@ -3,6 +3,7 @@ real files for the job summary, outputs and SARIF."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -12,7 +13,7 @@ from policygate.github.pr import PrError, PrRequest, target
 from policygate.model import Severity
 from policygate.runner import CheckOptions
 from tests.conftest import run_cli
-from tests.github.pr_world import GATE, run
+from tests.github.pr_world import CLEAN, GATE, run
 
 SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data/sarif-schema-2.1.0.json").read_text())
 def test_pr_run_publishes_everywhere(world, fake_github):
@@ -76,7 +77,7 @@ def test_missing_head_commit_says_how_to_fetch_it(world, fake_github):
     pull.head_sha = "e" * 40
     with pytest.raises(Exception) as raised:
         run(env, reports=("annotations",))
-    assert "git fetch origin pull/7/head" in str(raised.value)
+    assert "could not be fetched: run `git fetch origin pull/7/head` first" in str(raised.value)
 
 
 def test_target_from_the_event_and_errors(tmp_path):
@@ -102,3 +103,17 @@ def test_cli_pr_exit_codes(world, fake_github, monkeypatch):
     bad_token = run_cli("pr", "--report", "annotations", cwd=repo.root)
     assert bad_token.exit_code == 2
     assert "401" in bad_token.stderr or "token" in bad_token.stderr
+
+
+def test_the_head_is_fetched_as_data_when_the_clone_lacks_it(world, tmp_path, monkeypatch):
+    """Like the hardened workflow: only the base is checked out; the head comes as objects."""
+    repo, pull, env, _ = world
+    repo.git("config", "uploadpack.allowReachableSHA1InWant", "true")  # as GitHub does
+    base_only = tmp_path / "base-only"
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--branch", "main",
+                    str(repo.root), str(base_only)], check=True)
+    monkeypatch.chdir(base_only)
+    report, _, _ = run(env, reports=("annotations",))
+    assert [(f.rule, f.location.line) for f in report.findings if f.rule == "pss/privileged"] == \
+        [("pss/privileged", 9)]
+    assert (base_only / "deploy/web.yaml").read_text() == CLEAN  # nothing was checked out
