@@ -85,10 +85,10 @@ def diff_timings(command: list[str], root: Path, changed: Path,
     git("commit", "-q", "-m", "base")
     git("checkout", "-q", "-b", "change")
     path = root / changed
-    path.write_text(path.read_text().replace("LOG_LEVEL", "LOG_LEVELS", 1))
+    path.write_text(path.read_text() + "# changed on the branch\n")
     git("commit", "-q", "-am", "one file")
     diff = [timed(command + ["--diff", "main"], root)[0] for _ in range(repeat)]
-    path.write_text(path.read_text().replace("REGION", "REGIONS", 1))
+    path.write_text(path.read_text() + "# staged change\n")
     git("add", str(changed))
     staged = [timed(command + ["--staged"], root)[0] for _ in range(repeat)]
     return diff, staged
