@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from policygate.model import Document, FieldPath, Resource, ResourceId
+from policygate.model import Document, FieldPath, Resource, ResourceId, value_at
 
 # kind -> (API groups it may come from, path from the object root to the PodSpec).
 # "" is the core group; None accepts any group (built-in kinds are unambiguous).
@@ -118,13 +118,6 @@ class PodSpec:
                     yield Container(kind, index, name, item, self.path + (kind, index))
 
 
-def _walk(data: Any, path: FieldPath) -> Any:
-    for element in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(element)
-    return data
-
 
 # The pod rules and the image extraction ask for the same resource in a row: keep the
 # last answer (holding the resource itself, so a recycled id() cannot be confused).
@@ -146,10 +139,10 @@ def _pod_specs(resource: Resource) -> list[PodSpec]:
     groups, path = entry
     if groups is not None and api_group(resource.id.api_version) not in groups:
         return []
-    spec = _walk(resource.data, path)
+    spec = value_at(resource.data, path)
     if not isinstance(spec, dict):
         return []
     metadata_path = path[:-1] + ("metadata",)
-    metadata = _walk(resource.data, metadata_path)
+    metadata = value_at(resource.data, metadata_path)
     return [PodSpec(resource, spec, path, metadata if isinstance(metadata, dict) else {},
                     metadata_path)]

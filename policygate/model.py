@@ -75,6 +75,15 @@ def parse_path(text: str) -> FieldPath:
     return tuple(elements)
 
 
+def value_at(data: Any, path: FieldPath) -> Any:
+    """The value at a path of mapping keys, or None where the path leaves the mappings."""
+    for element in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(element)
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """1-based position of a finding; end_line is inclusive."""

@@ -42,6 +42,12 @@ def run_cli(*args: str, cwd: Path | None = None) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+def assert_clean(run: Run) -> None:
+    """Exit 0 and no findings: the compliant case next to every violating one."""
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["findings"] == []
+
+
 def expected_positions(text: str) -> list[tuple[str, int, int]]:
     """(rule, line, column) for every `# <- rule` marker.
 

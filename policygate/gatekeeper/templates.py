@@ -15,28 +15,21 @@ from typing import Any
 from policygate.gatekeeper.objects import (REGO_ENGINE, TARGET, Origin, RegoSource, Template)
 from policygate.gatekeeper.spans import span_of
 from policygate.locate import value_node
-from policygate.model import Document, FieldPath
+from policygate.model import Document, FieldPath, value_at
 
 _KIND_PATH: FieldPath = ("spec", "crd", "spec", "names", "kind")
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 
-
-def _get(data: Any, path: FieldPath) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def read_template(document: Document, file: str, text: str | None) -> Template:
     """Raises PolicyProblem (`file:line: message`)."""
     origin = Origin(file, document)
     data = document.data
-    name = _get(data, ("metadata", "name"))
+    name = value_at(data, ("metadata", "name"))
     if not isinstance(name, str) or not name:
         raise origin.problem(("metadata",), "the ConstraintTemplate has no metadata.name")
-    kind = _get(data, _KIND_PATH)
+    kind = value_at(data, _KIND_PATH)
     if not isinstance(kind, str) or not kind:
         raise origin.problem(("spec",), f"ConstraintTemplate {name!r} defines no constraint "
                                         f"kind (spec.crd.spec.names.kind)")
@@ -47,7 +40,7 @@ def read_template(document: Document, file: str, text: str | None) -> Template:
         raise origin.problem(("metadata", "name"),
                              f"ConstraintTemplate {name!r} must be named {kind.lower()!r}, the "
                              f"lower-case of its kind {kind} (Gatekeeper refuses it otherwise)")
-    targets = _get(data, ("spec", "targets"))
+    targets = value_at(data, ("spec", "targets"))
     if not isinstance(targets, list) or len(targets) != 1 or not isinstance(targets[0], dict):
         raise origin.problem(("spec", "targets"),
                              f"ConstraintTemplate {name!r} must have exactly one target "
@@ -57,7 +50,7 @@ def read_template(document: Document, file: str, text: str | None) -> Template:
         raise origin.problem(("spec", "targets", 0, "target"),
                              f"target {target.get('target')!r} is not supported; Gatekeeper "
                              f"validates admission with target {TARGET}")
-    schema = _get(data, ("spec", "crd", "spec", "validation", "openAPIV3Schema"))
+    schema = value_at(data, ("spec", "crd", "spec", "validation", "openAPIV3Schema"))
     if schema is not None and not isinstance(schema, dict):
         raise origin.problem(("spec", "crd", "spec", "validation", "openAPIV3Schema"),
                              "openAPIV3Schema must be a mapping")

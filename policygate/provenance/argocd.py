@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from policygate.model import Document, FieldPath, Resource
+from policygate.model import Document, FieldPath, Resource, value_at
 from policygate.provenance.revisions import is_digest
 from policygate.provenance.sites import Revision, SourceSite, scalar_text
 from policygate.provenance.source_url import normalise_source_url
@@ -25,13 +25,6 @@ _TEMPLATE = re.compile(r"\{\{|\$\{")
 def _known(value: str | None) -> str | None:
     return None if value is None or _TEMPLATE.search(value) else value
 
-
-def _at(data: Any, path: FieldPath) -> Any:
-    for element in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(element)
-    return data
 
 
 def _text(document: Document, source: dict[str, Any], path: FieldPath, key: str) -> str | None:
@@ -62,7 +55,7 @@ def _source_site(document: Document, source: dict[str, Any], path: FieldPath, wh
 
 def _application_sources(spec_path: FieldPath, data: dict[str, Any],
                          label: str) -> Iterator[tuple[dict[str, Any], FieldPath, str]]:
-    spec = _at(data, spec_path)
+    spec = value_at(data, spec_path)
     if not isinstance(spec, dict):
         return
     if isinstance(spec.get("source"), dict):
@@ -102,6 +95,6 @@ def argocd_source_sites(resource: Resource) -> list[SourceSite]:
                                                              data, "ApplicationSet template")]
     sites.extend(_source_site(document, generator, path, "ApplicationSet git generator",
                               revision_key="revision")
-                 for generator, path in _git_generators(_at(data, ("spec", "generators")),
+                 for generator, path in _git_generators(value_at(data, ("spec", "generators")),
                                                         ("spec", "generators")))
     return sites

@@ -73,7 +73,3 @@ def assert_findings(run: Run, files: dict[str, str], severity: str | None = None
         assert "\n" not in finding["message"]
     return report["findings"]
 
-
-def assert_clean(run: Run) -> None:
-    assert run.exit_code == 0, run.stderr
-    assert run.json()["findings"] == []

@@ -1,7 +1,8 @@
 """Argo CD Applications and ApplicationSets: where they deploy from, at which revision."""
 from __future__ import annotations
 
-from tests.provenance.helpers import assert_clean, assert_findings, check
+from tests.conftest import assert_clean
+from tests.provenance.helpers import assert_findings, check
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -1,7 +1,8 @@
 """Image rules on docker-compose files: `services.*.image`, with `${VAR:-default}`."""
 from __future__ import annotations
 
-from tests.provenance.helpers import (DIGEST, assert_clean, assert_findings, check)
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 
 COMPOSE = f"""services:
   api:

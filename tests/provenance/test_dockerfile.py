@@ -7,7 +7,8 @@ import pytest
 from policygate.parsers import handles, parse_bytes
 from policygate.parsers.formats import is_dockerfile
 from policygate.parsers.yaml import Limits
-from tests.provenance.helpers import (DIGEST, assert_clean, assert_findings, check)
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from policygate.provenance.source_url import normalise_source_url
-from tests.provenance.helpers import DIGEST, assert_clean, assert_findings, check
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.provenance.helpers import DIGEST, assert_clean, assert_findings, check
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 from tests.rules.pss_cases import WRAPPERS
 
 LATEST = f"""

@@ -1,7 +1,8 @@
 """Image rules on Kustomize `images:` overrides: each part points at its own field."""
 from __future__ import annotations
 
-from tests.provenance.helpers import (DIGEST, assert_clean, assert_findings, check)
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 
 HEADER = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
 

@@ -2,7 +2,8 @@
 images they run (docker:// steps, job containers, service containers)."""
 from __future__ import annotations
 
-from tests.provenance.helpers import (DIGEST, assert_clean, assert_findings, check)
+from tests.conftest import assert_clean
+from tests.provenance.helpers import DIGEST, assert_findings, check
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 WORKFLOW = ".github/workflows/ci.yml"

@@ -24,7 +24,3 @@ def assert_marked(run: Run, text: str, severity: str = "error") -> list[dict]:
         assert "\n" not in finding["message"]
     return report["findings"]
 
-
-def assert_clean(run: Run) -> None:
-    assert run.exit_code == 0, run.stderr
-    assert run.json()["findings"] == []

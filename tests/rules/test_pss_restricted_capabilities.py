@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tests.rules.pss_cases import WRAPPERS, as_pod
-from tests.rules.pss_helpers import RESTRICTED, assert_clean, assert_marked, run_rule
+from tests.conftest import assert_clean
+from tests.rules.pss_helpers import RESTRICTED, assert_marked, run_rule
 
 RULE = "pss/restricted-capabilities"
 
