@@ -181,3 +181,15 @@ def test_text_summary_counts_suppressed(write):
     run = run_cli("check", "--select", "pss,policygate", "--pss-warn-level", "none", "pod.yaml",
                   cwd=write({"pod.yaml": TWO_CONTAINERS}))
     assert run.stdout.splitlines()[-1] == "1 error in 1 file (1 file, 1 resource checked, 1 suppressed)"
+
+
+def test_exception_by_name_spares_the_neighbour_in_the_same_file(write):
+    root = write({"pods.yaml": EXCEPTIONS_POD + "---\n" + EXCEPTIONS_POD.replace("name: app",
+                                                                              "name: other"),
+                  ".policygate.yaml": "exceptions:\n  - rule: pss/privileged\n    name: app\n"
+                                      "    reason: vendor image\n"})
+    report = check(root)
+    assert sorted((f["resource"]["name"], f["line"]) for f in report["findings"]) == \
+        [("other", 20), ("other", 23)]
+    assert sorted((s["resource"]["name"], s["line"]) for s in report["suppressed"]) == \
+        [("app", 8), ("app", 11)]
