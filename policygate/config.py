@@ -69,6 +69,14 @@ class Config:
         return locate(self.document, path).line if self.document is not None else 1
 
 
+def policy_paths(config: Config) -> tuple[str, ...]:
+    """Files and directories the config loads policies from (Rego, data, Gatekeeper)."""
+    policies = config.sections.get("policies") or {}
+    gatekeeper = config.sections.get("gatekeeper") or {}
+    return tuple(policies.get("dirs") or ()) + tuple(policies.get("data") or ()) + \
+        tuple(gatekeeper.get("dirs") or ())
+
+
 def find_config(root: Path) -> Path | None:
     candidate = root / CONFIG_NAME
     return candidate if candidate.is_file() else None

@@ -10,10 +10,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 
-@lru_cache(maxsize=1024)
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    anchored = "/" in pattern.rstrip("/")
-    body = pattern.strip("/") if anchored else pattern.rstrip("/")
+def translate(body: str) -> str:
+    """The regex for a glob body: `*` and `?` within a segment, `**` across segments."""
     regex: list[str] = []
     index = 0
     while index < len(body):
@@ -30,23 +28,35 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
         elif char == "?":
             regex.append("[^/]")
             index += 1
-        elif char == "[":
+        elif char == "[" and body.find("]", index + 1) != -1:
             end = body.find("]", index + 1)
-            if end == -1:
-                regex.append(re.escape(char))
-                index += 1
-            else:
-                content = body[index + 1:end]
-                if content.startswith("!"):
-                    content = "^" + content[1:]
-                regex.append(f"[{content}]")
-                index = end + 1
+            content = body[index + 1:end]
+            regex.append(f"[{'^' + content[1:] if content.startswith('!') else content}]")
+            index = end + 1
         else:
             regex.append(re.escape(char))
             index += 1
+    return "".join(regex)
+
+
+@lru_cache(maxsize=1024)
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    anchored = "/" in pattern.rstrip("/")
+    body = pattern.strip("/") if anchored else pattern.rstrip("/")
     prefix = "" if anchored else "(?:.*/)?"
     # A pattern naming a directory also matches everything below it.
-    return re.compile(f"{prefix}{''.join(regex)}(?:/.*)?\\Z")
+    return re.compile(f"{prefix}{translate(body)}(?:/.*)?\\Z")
+
+
+@lru_cache(maxsize=256)
+def _compile_name(pattern: str) -> re.Pattern[str]:
+    return re.compile(f"{translate(pattern)}\\Z")
+
+
+def match_name(pattern: str, name: str) -> bool:
+    """A whole name (a branch, a namespace) against a glob: `release/*` matches
+    `release/1.0` but neither `release/1.0/x` nor `team/release/1.0`."""
+    return _compile_name(pattern).match(name) is not None
 
 
 def glob_match(pattern: str, path: str) -> bool:

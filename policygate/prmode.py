@@ -32,18 +32,41 @@ class PullRequestSetup:
         return self.head.read(path) if self.head is not None else None
 
 
+def ensure_commits(root: Path | None, pr: PullRequestContext) -> None:
+    """Fetch the PR's base and head commits when the clone lacks them (CI checkouts are
+    shallow), as git objects only: nothing from the PR is checked out or run. Best effort:
+    what is still missing is reported by whoever needs it, with the command to run."""
+    if root is None:
+        return
+    git = Git(root)
+    for commit in (pr.base.sha, pr.head.sha):
+        if git.commit(commit) is None:
+            git.run("fetch", "--no-tags", "--quiet", "origin", commit, check=False)
+
+
+def commit_reader(root: Path | None, pr: PullRequestContext, commit: str,
+                  client: object = None) -> BaseReader | None:
+    """Files at a commit: from the clone when it has the commit, else through GitHub's
+    contents API when a client is at hand, else None."""
+    if root is not None and Git(root).commit(commit) is not None:
+        return GitBaseReader(root, commit)
+    if client is not None:
+        from policygate.github.contents import GitHubBaseReader
+
+        return GitHubBaseReader(client, pr.repository, commit)  # type: ignore[arg-type]
+    return None
+
+
 def base_reader(root: Path | None, pr: PullRequestContext, client: object = None) -> BaseReader:
-    """Local git when the base commit is here, else the contents API when GitHub is at hand."""
-    if root is not None and (client is None or Git(root).commit(pr.base.sha) is not None):
-        return GitBaseReader(root, pr.base.sha)
-    if client is None:
-        from policygate.sources import GitError
+    reader = commit_reader(root, pr, pr.base.sha, client)
+    if reader is not None:
+        return reader
+    if root is not None:
+        return GitBaseReader(root, pr.base.sha)  # raises the "fetch it" error
+    from policygate.sources import GitError
 
-        raise GitError("--pr-context needs a git repository holding the base commit "
-                       f"{pr.base.sha[:12]}: run it inside a clone of {pr.repository}")
-    from policygate.github.contents import GitHubBaseReader
-
-    return GitHubBaseReader(client, pr.repository, pr.base.sha)  # type: ignore[arg-type]
+    raise GitError("--pr-context needs a git repository holding the base commit "
+                   f"{pr.base.sha[:12]}: run it inside a clone of {pr.repository}")
 
 
 def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
@@ -62,22 +85,12 @@ def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
     return [t for t in dict.fromkeys(teams) if t not in approvals.teams]
 
 
-def _head_reader(root: Path | None, pr: PullRequestContext, client: object = None
-                 ) -> BaseReader | None:
-    if root is not None and Git(root).commit(pr.head.sha) is not None:
-        return GitBaseReader(root, pr.head.sha)
-    if client is not None:
-        from policygate.github.contents import GitHubBaseReader
-
-        return GitHubBaseReader(client, pr.repository, pr.head.sha)  # type: ignore[arg-type]
-    return None
-
-
 def setup_from_context(pr: PullRequestContext, root: Path | None,
                        config: Config | None = None) -> PullRequestSetup:
+    ensure_commits(root, pr)
     reader = base_reader(root, pr)
     return PullRequestSetup(pr, reader, config or trusted_config(reader), root,
-                            _head_reader(root, pr))
+                            commit_reader(root, pr, pr.head.sha))
 
 
 def setup_from_github(client: object, repository: str, number: int, root: Path | None,
@@ -85,9 +98,9 @@ def setup_from_github(client: object, repository: str, number: int, root: Path |
     from policygate.github.facts import fetch_pr_context, read_teams
 
     pr = fetch_pr_context(client, repository, number)  # type: ignore[arg-type]
+    ensure_commits(root, pr)
     reader = base_reader(root, pr, client)
     config = config or trusted_config(reader)
     teams, errors = read_teams(client, referenced_teams(config, reader))  # type: ignore[arg-type]
-    pr = dataclasses.replace(pr, teams={**pr.teams, **teams},
-                             team_errors={**pr.team_errors, **errors})
-    return PullRequestSetup(pr, reader, config, root, _head_reader(root, pr, client))
+    pr = dataclasses.replace(pr, teams=teams, team_errors=errors)
+    return PullRequestSetup(pr, reader, config, root, commit_reader(root, pr, pr.head.sha, client))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policygate.config import Config, ConfigError, find_config, load_config
+from policygate.config import Config, ConfigError, find_config, load_config, policy_paths
 from policygate.model import Finding, Report
 from policygate.settings import RuleSet, build_settings
 from policygate.sources import GitError
@@ -88,17 +88,18 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
     if root is None:
         raise RunError("pull-request mode needs a clone of the repository: check it out "
                        "(actions/checkout) before running policygate")
-    git = Git(root)
+    git = Git(root)  # prmode.ensure_commits has fetched what it could
     for commit, ref in ((pr.pr.head.sha, f"pull/{pr.pr.number}/head"),
                         (pr.pr.base.sha, pr.pr.base.ref)):
-        if git.commit(commit) is None:
-            # Fetched as objects only: nothing from the PR is checked out or run.
-            git.run("fetch", "--no-tags", "--quiet", "origin", commit, check=False)
         if git.commit(commit) is None:
             raise RunError(f"commit {commit[:12]} of the pull request is not in this clone and "
                            f"could not be fetched: run `git fetch origin {ref}` first (or "
                            f"check out with `fetch-depth: 0`)")
-    return f"{pr.pr.base.sha}...{pr.pr.head.sha}"
+    return _pr_diff(pr)
+
+
+def _pr_diff(pr: PullRequestSetup | None) -> str | None:
+    return f"{pr.pr.base.sha}...{pr.pr.head.sha}" if pr is not None else None
 
 
 def _diff_context(selection: SourceSelection) -> dict[str, Any]:
@@ -113,19 +114,16 @@ def _diff_context(selection: SourceSelection) -> dict[str, Any]:
 
 
 def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
-             run_context: dict[str, Any], pr: PullRequestSetup | None,
-             selection: SourceSelection) -> Any:
+             run_context: dict[str, Any], selection: SourceSelection) -> Any:
     """Rego and Gatekeeper engines from the options and config; None (nothing imported)
     when neither is configured."""
-    engines = _rego_engines(options, config, config_dir, root, run_context, pr)
+    engines = _rego_engines(options, config, config_dir, root, run_context)
     if not options.gatekeeper and "gatekeeper" not in config.sections:
         return engines
     from policygate.gatekeeper.setup import Scope, build_engine
     from policygate.rego.policyset import PolicyError
     from policygate.rego.setup import Engines
 
-    if pr is not None and "gatekeeper" in config.sections:
-        config_dir = _materialize_policies(pr, config, "gatekeeper")
     scope = Scope(root, config.include, config.exclude, selection.changes is not None,
                   config.limits)
     try:
@@ -143,7 +141,7 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
 
 
 def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
-                  run_context: dict[str, Any], pr: PullRequestSetup | None) -> Any:
+                  run_context: dict[str, Any]) -> Any:
     """Rego engines from the options and `policies:`; None (nothing imported) without."""
     rego = options.rego
     given = rego is not None and any(v not in (None, (), False) for v in
@@ -153,8 +151,6 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
     from policygate.rego.policyset import PolicyError
     from policygate.rego.setup import RegoOptions, build_engines
 
-    if pr is not None and "policies" in config.sections:
-        config_dir = _materialize_policies(pr, config)
     try:
         engines = build_engines(rego or RegoOptions(), config.sections.get("policies"),
                                 config_dir, root)
@@ -165,23 +161,20 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
     return engines
 
 
-def _materialize_policies(pr: PullRequestSetup, config: Config,
-                          section_name: str = "policies") -> Path:
-    """Write the base commit's policy directories to a temporary tree for the engines."""
+def _materialize_policies(pr: PullRequestSetup, config: Config) -> Any:
+    """The base commit's policy files (Rego, data, Gatekeeper), written to a temporary tree
+    the engines read like a checkout; removed at the end of the run."""
     import tempfile
 
-    section = config.sections.get(section_name) or {}
-    wanted = list(section.get("dirs") or ()) + list(section.get("data") or ())
-    target = Path(tempfile.mkdtemp(prefix="policygate-base-"))
-    for entry in wanted:
-        names = pr.reader.list_dir(entry) or [entry]
-        for name in names:
+    tree = tempfile.TemporaryDirectory(prefix="policygate-base-")
+    for entry in policy_paths(config):
+        for name in pr.reader.list_dir(entry) or [entry]:
             content = pr.reader.read(name)
             if content is not None:
-                path = target / name
+                path = Path(tree.name) / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
-    return target
+    return tree
 
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
@@ -227,22 +220,32 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
         from policygate.approvals.run import run_approvals
 
         try:
-            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head)
+            # The run's diff is the PR's own when it covered the PR range and every path.
+            same_diff = selection.changes if diff_range == _pr_diff(pr) and not options.paths \
+                else None
+            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff)
         except ConfigError as error:
             raise RunError(str(error)) from None
         run_context["pr"] = {**pr.pr.to_json(), "approvals": result_json(
             approval_run.result) if approval_run.result else None}
     config_dir = (Path(options.config_file).resolve().parent if options.config_file
                   else (root or Path.cwd()))
-    engines = _engines(options, config, config_dir, root, run_context, pr, selection)
+    base_tree = _materialize_policies(pr, config) if pr is not None and policy_paths(config) \
+        else None
     try:
-        report = run_check(selection.sources, settings, jobs=options.jobs,
-                           full_scan=selection.full_scan, notes=selection.notes,
-                           base_sources=selection.base_sources,
-                           engines=engines.engines if engines else ())
+        engines = _engines(options, config, Path(base_tree.name) if base_tree else config_dir,
+                           root, run_context, selection)
+        try:
+            report = run_check(selection.sources, settings, jobs=options.jobs,
+                               full_scan=selection.full_scan, notes=selection.notes,
+                               base_sources=selection.base_sources,
+                               engines=engines.engines if engines else ())
+        finally:
+            if engines:
+                engines.close()
     finally:
-        if engines:
-            engines.close()
+        if base_tree is not None:
+            base_tree.cleanup()
     if approval_run is not None:
         extra: list[Finding] = [f for f in map(settings.configure, approval_run.findings)
                                 if f is not None]

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from policygate.globs import translate
+
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _USER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\Z")
 _TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+\Z")
@@ -50,27 +52,6 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     body = pattern.rstrip("/")
     anchored = body.startswith("/") or "/" in body.lstrip("/").rstrip("/")
     body = body.lstrip("/")
-    parts: list[str] = []
-    index = 0
-    while index < len(body):
-        if body.startswith("**/", index):
-            parts.append("(?:[^/]+/)*")
-            index += 3
-        elif body.startswith("/**", index) and index + 3 == len(body):
-            parts.append("/.*")
-            index += 3
-        elif body.startswith("**", index):
-            parts.append(".*")
-            index += 2
-        elif body[index] == "*":
-            parts.append("[^/]*")
-            index += 1
-        elif body[index] == "?":
-            parts.append("[^/]")
-            index += 1
-        else:
-            parts.append(re.escape(body[index]))
-            index += 1
     prefix = "" if anchored else "(?:.*/)?"
     # A directory pattern owns what is inside it; a plain name also matches a directory
     # of that name and so owns its contents too; but a wildcard in the last segment
@@ -84,7 +65,7 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
         suffix = "(?:/.+)?"
     if pattern == "*":
         return re.compile(".+")
-    return re.compile(f"{prefix}{''.join(parts)}{suffix}\\Z")
+    return re.compile(f"{prefix}{translate(body)}{suffix}\\Z")
 
 
 def _owner(token: str) -> str | None:

@@ -35,8 +35,17 @@ class ChangeFacts:
                 + " — give the action a token with Members: read, or list the team under "
                   "`approvals.teams`")
 
+    def require_complete_file_list(self) -> None:
+        """Anything judged on the changed files fails closed on a cut-short list."""
+        if self.pr.files_truncated:
+            from policygate.approvals.predicates import Undecidable
+
+            raise Undecidable("GitHub listed only the first 3,000 changed files, so file-based "
+                              "conditions cannot be evaluated; split the pull request")
+
     @property
     def changed_paths(self) -> tuple[str, ...]:
+        self.require_complete_file_list()
         return tuple(f.path for f in self.pr.files)
 
     @property

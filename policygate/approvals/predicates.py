@@ -7,22 +7,14 @@ closed instead of being skipped on a guess.
 from __future__ import annotations
 
 from collections.abc import Callable
-from fnmatch import fnmatchcase
 
 from policygate.approvals.facts import ChangeFacts
 from policygate.approvals.rules import Conditions, FileMatch, Principals
-from policygate.globs import glob_match, match_any
+from policygate.globs import match_any, match_name
 
 
 class Undecidable(Exception):
     """str() says what is unknown and how to make it known."""
-
-
-def _files(facts: ChangeFacts) -> tuple[str, ...]:
-    if facts.pr.files_truncated:
-        raise Undecidable("GitHub listed only the first 3,000 changed files, so file-based "
-                          "conditions cannot be evaluated; split the pull request")
-    return facts.changed_paths
 
 
 def _matching(match: FileMatch, paths: tuple[str, ...]) -> list[str]:
@@ -44,7 +36,7 @@ def in_principals(user: str, principals: Principals, facts: ChangeFacts) -> bool
 
 
 def _changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str]:
-    matched = _matching(match, _files(facts))
+    matched = _matching(match, facts.changed_paths)
     if matched:
         more = f" and {len(matched) - 1} more" if len(matched) > 1 else ""
         return True, f"changes {matched[0]}{more}"
@@ -52,8 +44,9 @@ def _changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str]:
 
 
 def _only_changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str]:
-    paths = _files(facts)
-    others = [p for p in paths if p not in _matching(match, paths)]
+    paths = facts.changed_paths
+    matched = set(_matching(match, paths))
+    others = [p for p in paths if p not in matched]
     if paths and not others:
         return True, "changes only files matching " + ", ".join(match.paths)
     return False, f"also changes {others[0]}" if others else "changes no files"
@@ -61,7 +54,7 @@ def _only_changed_files(match: FileMatch, facts: ChangeFacts) -> tuple[bool, str
 
 def _targets_branch(patterns: tuple[str, ...], facts: ChangeFacts) -> tuple[bool, str]:
     branch = facts.pr.base.ref
-    if any(glob_match(p, branch) for p in patterns):
+    if any(match_name(p, branch) for p in patterns):
         return True, f"targets {branch}"
     return False, f"targets {branch}, not " + ", ".join(patterns)
 
@@ -90,7 +83,7 @@ def _changed_resources(conditions: Conditions, facts: ChangeFacts) -> tuple[bool
     for resource in facts.resources:
         kind_ok = not conditions.changed_kinds or resource.kind in conditions.changed_kinds
         namespace_ok = not conditions.changed_namespaces or any(
-            fnmatchcase(resource.namespace or "", pattern)
+            match_name(pattern, resource.namespace or "")
             for pattern in conditions.changed_namespaces)
         if kind_ok and namespace_ok:
             return True, f"touches {resource}"
@@ -99,6 +92,7 @@ def _changed_resources(conditions: Conditions, facts: ChangeFacts) -> tuple[bool
 
 
 def _policy_changed(expected: bool, facts: ChangeFacts) -> tuple[bool, str]:
+    facts.require_complete_file_list()  # a cut-short list may hide a change to the gate
     return (facts.policy_changed == expected,
             "changes the gate's own config or policies" if facts.policy_changed
             else "leaves the gate's own config and policies alone")

@@ -12,7 +12,8 @@ from policygate.approvals.facts import ChangeFacts
 from policygate.approvals.report import approval_findings
 from policygate.approvals.rules import ApprovalConfig, approval_config
 from policygate.approvals.touched import touched_resources
-from policygate.config import CONFIG_NAME, Config, ConfigError, parse_config
+from policygate.sources.changes import ChangeSet
+from policygate.config import CONFIG_NAME, Config, ConfigError, parse_config, policy_paths
 from policygate.globs import match_any
 from policygate.model import Finding, Location, Severity
 from policygate.trusted import BaseReader
@@ -41,11 +42,11 @@ def trusted_config(reader: BaseReader) -> Config:
 
 
 def gate_patterns(config: Config, approvals: ApprovalConfig | None) -> tuple[str, ...]:
-    """Files that define the gate: changing them changes what every PR is judged by."""
-    policies = config.sections.get("policies") or {}
-    dirs = tuple(f"{d.rstrip('/')}/**" for d in policies.get("dirs") or ("policies",))
+    """Files that define the gate: changing them changes what every PR is judged by.
+    (A directory pattern covers everything below it.)"""
+    anchored = (CONFIG_NAME,) + LOCATIONS + policy_paths(config)
     extra = approvals.gate_files if approvals else ()
-    return (f"/{CONFIG_NAME}",) + tuple(f"/{p}" for p in LOCATIONS) + dirs + extra
+    return tuple(f"/{path.strip('/')}" for path in anchored) + extra
 
 
 def _section_summary(base: bytes | None, head: bytes | None) -> str:
@@ -95,16 +96,18 @@ def codeowners_findings(codeowners: CodeOwners | None) -> list[Finding]:
 
 
 def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
-                  config: Config | None = None, head_read: HeadReader | None = None) -> ApprovalRun:
-    """Evaluate the PR; `config` overrides the base config only when given explicitly."""
-    config = config or trusted_config(reader)
+                  config: Config, head_read: HeadReader | None = None,
+                  changes: ChangeSet | None = None) -> ApprovalRun:
+    """Evaluate the PR against `config` (the trusted one); `changes` is the run's diff of
+    the PR's commits when it already has one."""
     approvals = approval_config(config)
     codeowners = find_codeowners(reader.read)
     findings = policy_changed_findings(pr, gate_patterns(config, approvals), reader, head_read)
     findings += codeowners_findings(codeowners)
     if approvals is None:
         return ApprovalRun(config, None, None, findings)
-    resources = touched_resources(root, pr.base.sha, pr.head.sha) if root is not None else None
+    resources = touched_resources(root, pr.base.sha, pr.head.sha, changes) \
+        if root is not None else None
     facts = ChangeFacts(pr, resources, any(f.rule == "approval/policy-changed" for f in findings),
                         codeowners, approvals.teams)
     result = evaluate(approvals, facts)

@@ -207,3 +207,38 @@ def test_truncated_file_list_fails_closed():
     result = judge(PLATFORM, context)
     assert result.status == "error"
     assert "only the first 3,000 changed files" in result.rules["platform-ok"].reason
+
+
+def test_branch_patterns_match_whole_names():
+    config = {"rules": [{"name": "main-only", "if": {"targets_branch": ["main", "release/*"]},
+                         "requires": {"count": 1}}], "if_no_rule_applies": "pass"}
+    for branch, applies in (("main", True), ("team/main", False), ("release/1.0", True),
+                            ("release/1.0/hotfix", False)):
+        status = statuses(judge(config, pr(base={"ref": branch, "sha": "c" * 40})))["main-only"]
+        assert status == ("pending" if applies else "skipped"), branch
+
+
+def test_truncated_file_list_fails_codeowners_and_policy_changed_closed():
+    owners = {"rules": [{"name": "owners", "requires": {"count": 0, "codeowners": True}}]}
+    truncated = pr(files_truncated=True)
+    assert judge(owners, truncated, "* @alice\n").status == "error"
+    assert judge(owners, pr(reviews=[approved("alice")]), "* @alice\n").status == "approved"
+    gate = {"rules": [{"name": "not-gate", "if": {"policy_changed": False},
+                       "requires": {"count": 0}}]}
+    assert judge(gate, truncated).status == "error"
+    assert judge(gate, pr()).status == "approved"
+
+
+def test_gate_files_include_every_policy_input_the_config_loads():
+    from policygate.approvals.run import gate_patterns
+    from policygate.config import parse_config
+    from policygate.globs import match_any
+
+    config = parse_config(b"policies: {dirs: [policy], data: [opa-data/x.json]}\n"
+                          b"gatekeeper: {dirs: [gk]}\n", ".policygate.yaml")
+    patterns = gate_patterns(config, None)
+    for path in (".policygate.yaml", ".github/CODEOWNERS", "policy/main.rego",
+                 "opa-data/x.json", "gk/templates/t.yaml"):
+        assert match_any(patterns, path), path
+    for path in ("deploy/policy/x.yaml", "policies/main.rego", "opa-data/y.json"):
+        assert not match_any(patterns, path), path
