@@ -8,6 +8,7 @@ check that did not run is never a pass.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,7 +41,8 @@ class DocumentRef:
     """A document as an engine sees it: plain data plus where it came from."""
 
     file: str
-    index: int
+    index: int                    # the YAML document's number in the file
+    position: int                 # its place among the file's documents (List items apart)
     kind: str | None              # policygate.classify kind, None for other YAML
     resource: ResourceId | None
     data: object
@@ -49,21 +51,25 @@ class DocumentRef:
 class PolicyEngine(Protocol):
     source: str                   # "rego", "gatekeeper": the finding's `source`
     families: frozenset[str]      # rule families its findings use, e.g. {"rego"}
+    # A combined engine judges all documents at once: the pipeline never asks it per
+    # document, but collects every parsed document and calls `check_combined` once, in
+    # the main process, after the per-file scan (policygate.combine).
+    combined: bool
 
     def check_document(self, document: DocumentRef) -> EngineResult:
-        """Judge one document. Called in whichever process checks the file (possibly a
-        forked worker), so implementations must create process-bound state lazily."""
+        """Judge one document (engines that are not combined). Called in whichever process
+        checks the file (possibly a forked worker): create process-bound state lazily."""
+        ...
+
+    def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
+        """Judge every document at once (combined engines)."""
         ...
 
     def close(self) -> None:
         """Release processes or connections; called once per process that used it."""
         ...
 
-    # Optional: an engine whose `combined` attribute is true is not asked per document;
-    # the pipeline collects every parsed document and, after the per-file scan, calls
-    #     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult
-    # once in the main process, then locates each violation in its document.
 
-
-def as_ref(document: Document, kind: str | None, resource: ResourceId | None) -> DocumentRef:
-    return DocumentRef(document.file, document.index, kind, resource, document.data)
+def as_ref(document: Document, position: int, kind: str | None,
+           resource: ResourceId | None) -> DocumentRef:
+    return DocumentRef(document.file, document.index, position, kind, resource, document.data)

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from policygate.classify import KUBERNETES, document_kind
 from policygate.kubernetes import as_resource, pod_specs
 from policygate.locate import finding_for
-from policygate.model import Document, Finding, Location, Report, Resource, Severity
+from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
-from policygate.parsers.yaml import Limits
+from policygate.parsers.yaml import Limits, ParsedFile
 from policygate.rules import RuleContext
 from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
@@ -28,18 +28,9 @@ from policygate.sources.files import SourceFile
 if TYPE_CHECKING:
     from policygate.engines import DocumentRef, PolicyEngine
     from policygate.sources.diff import FileChange
-    from policygate.suppress import Directive
 
 # Stages that only some runs need (suppressions, diff filters, engines, baselines) are
 # imported where they are used: the one-file pre-commit check pays only for what it uses.
-
-_IGNORE_ANNOTATION = "policygate.dev/ignore"
-
-
-def _has_ignore_annotation(data: dict[str, object]) -> bool:
-    metadata = data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return isinstance(annotations, dict) and _IGNORE_ANNOTATION in annotations
 
 # Below this many files a worker pool costs more (fork + pickling) than it saves.
 _PARALLEL_MIN_FILES = 64
@@ -53,6 +44,7 @@ class FileResult:
     failures: list[str] = field(default_factory=list)
     # --combine: every document, for engines that judge them all at once (policygate.combine)
     documents: list[DocumentRef] = field(default_factory=list)
+    checked: list[tuple[str, ResourceId]] = field(default_factory=list)  # for JUnit passes
 
 
 def _evaluate(document: Document, kind: str, resource: Resource | None,
@@ -96,18 +88,19 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
     return findings
 
 
-def _run_engines(document: Document, kind: str | None, resource: Resource | None,
-                 engines: Sequence[PolicyEngine], failures: list[str],
-                 documents: list[DocumentRef] | None = None) -> list[Finding]:
+def _run_engines(document: Document, position: int, kind: str | None,
+                 resource: Resource | None, rule_set: RuleSet, failures: list[str],
+                 documents: list[DocumentRef]) -> list[Finding]:
+    """Ask the per-document engines; keep the document for the combined ones."""
     findings: list[Finding] = []
-    if not engines:
+    if not rule_set.engines and not rule_set.combined_engines:
         return findings
     from policygate.engines import as_ref
 
-    ref = as_ref(document, kind, resource.id if resource is not None else None)
-    if documents is not None and any(getattr(e, "combined", False) for e in engines):
+    ref = as_ref(document, position, kind, resource.id if resource is not None else None)
+    if rule_set.combined_engines:
         documents.append(ref)
-    for engine in engines:
+    for engine in rule_set.engines:
         result = engine.check_document(ref)
         failures.extend(result.failures)
         findings.extend(
@@ -118,56 +111,63 @@ def _run_engines(document: Document, kind: str | None, resource: Resource | None
     return findings
 
 
+def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
+                change: FileChange | None, rule_set: RuleSet,
+                combined: bool = False) -> tuple[list[Finding], list[Finding]]:
+    """The end of every file: config, suppressions, then the diff filter -> (kept,
+    suppressed). `combined` is for the findings of combined engines, which arrive after
+    the per-file stage has already reported the directives' own problems."""
+    settings = rule_set.settings
+    kept = settings.configure_all(findings)
+    suppressed: list[Finding] = []
+    from policygate.suppress import file_directives
+
+    directives = file_directives(parsed, file)
+    if directives:
+        from policygate.suppress import WITHOUT_REASON, apply_directives
+
+        ran = rule_set.ran_combined if combined else rule_set.ran_per_file
+        kept, suppressed, problems = apply_directives(
+            kept, directives, ran, (lambda _: True) if combined else rule_set.known)
+        kept += [f for f in settings.configure_all(problems)
+                 if not (combined and f.rule == WITHOUT_REASON)]
+    if change is not None:
+        from policygate.filtering import keep_changed
+
+        kept = keep_changed(kept, settings.filter_mode, change, parsed.documents)
+        suppressed = keep_changed(suppressed, settings.filter_mode, change, parsed.documents)
+    return kept, suppressed
+
+
 def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
                 change: FileChange | None = None) -> FileResult:
     settings = rule_set.settings
     parsed = parse_bytes(raw, file, settings.limits)
     findings = list(parsed.findings)
     failures: list[str] = []
-    directives: list[Directive] = []
     documents: list[DocumentRef] = []
+    checked: list[tuple[str, ResourceId]] = []
     resources = 0
-    for document in parsed.documents:
+    for position, document in enumerate(parsed.documents):
         kind = document_kind(document)
         if kind is None:
             # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            findings.extend(_run_engines(document, None, None, rule_set.engines, failures,
+            findings.extend(_run_engines(document, position, None, None, rule_set, failures,
                                          documents))
             continue
         resources += 1
         resource = as_resource(document) if kind == KUBERNETES else None
+        if resource is not None:
+            checked.append((file, resource.id))
         for problem in document.problems:
             problem.resource = resource.id if resource is not None else None
             findings.append(problem)
         findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
                                   failures))
-        findings.extend(_run_engines(document, kind, resource, rule_set.engines, failures,
+        findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
                                      documents))
-        if resource is not None and _has_ignore_annotation(resource.data):
-            from policygate.suppress.annotations import annotation_directive
-
-            directive = annotation_directive(resource)
-            if directive is not None:
-                directives.append(directive)
-    configured = [f for f in map(settings.configure, findings) if f is not None]
-    if parsed.documents and parsed.text is not None and "policygate:" in parsed.text:
-        from policygate.suppress.comments import comment_directives
-
-        directives.extend(comment_directives(parsed.text, file, parsed.documents))
-    kept, suppressed = configured, []
-    if directives:
-        from policygate.suppress import apply_directives
-
-        kept, suppressed, problems = apply_directives(configured, directives,
-                                                      rule_set.ran_per_file,
-                                                      rule_set.known)
-        kept.extend(f for f in map(settings.configure, problems) if f is not None)
-    if change is not None:
-        from policygate.filtering import keep_changed
-
-        kept = keep_changed(kept, settings.filter_mode, change, parsed.documents)
-        suppressed = keep_changed(suppressed, settings.filter_mode, change, parsed.documents)
-    return FileResult(kept, suppressed, resources, failures, documents)
+    kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
+    return FileResult(kept, suppressed, resources, failures, documents, checked)
 
 
 def read_source(source: SourceFile, limits: Limits) -> bytes | Finding:
@@ -189,7 +189,7 @@ def _check_source(source: SourceFile) -> FileResult:
     raw = source.content if source.content is not None else \
         read_source(source, rule_set.settings.limits)
     if isinstance(raw, Finding):
-        return FileResult([f for f in [rule_set.settings.configure(raw)] if f is not None])
+        return FileResult(rule_set.settings.configure_all([raw]))
     return check_bytes(raw, source.display, rule_set, source.change)
 
 
@@ -227,25 +227,28 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []
-    report = _scan(sources, jobs, documents)
-    if documents:
-        from policygate.combine import run_combined
+    try:  # the engines of this process serve every scan of the run, then close once
+        report = _scan(sources, jobs, documents)
+        if documents:
+            from policygate.combine import run_combined
 
-        run_combined(report, rule_set, documents, sources)
-    if base_sources is not None:
-        from policygate.filtering import subtract_existing
+            run_combined(report, rule_set, documents, sources)
+        if base_sources is not None:
+            from policygate.filtering import subtract_existing
 
-        existing = _scan(list(base_sources), jobs)
-        report.findings = subtract_existing(report.findings, existing.findings)
-        report.failures.extend(existing.failures)
-    report.findings.extend(f for f in map(settings.configure, notes) if f is not None)
+            existing = _scan(list(base_sources), jobs, [])
+            report.findings = subtract_existing(report.findings, existing.findings)
+            report.failures.extend(existing.failures)
+    finally:
+        _close_engines()
+    report.findings.extend(settings.configure_all(notes))
     _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
                      today or datetime.date.today())
     return report
 
 
 def _scan(sources: list[SourceFile], jobs: int | None,
-          documents: list[DocumentRef] | None = None) -> Report:
+          documents: list[DocumentRef]) -> Report:
     # Parsing makes millions of short-lived, acyclic objects: let reference counting free
     # them and keep the cycle collector from rescanning everything imported (~10% faster).
     gc.freeze()
@@ -258,7 +261,7 @@ def _scan(sources: list[SourceFile], jobs: int | None,
 
 
 def _scan_files(sources: list[SourceFile], jobs: int | None,
-                documents: list[DocumentRef] | None) -> Report:
+                documents: list[DocumentRef]) -> Report:
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
@@ -272,19 +275,15 @@ def _scan_files(sources: list[SourceFile], jobs: int | None,
             pool.close()
             pool.join()
     else:
-        try:
-            report = _merge(map(_check_source, sources), len(sources), documents)
-        finally:
-            _close_engines()
+        report = _merge(map(_check_source, sources), len(sources), documents)
     return report
 
 
-def _merge(results: Iterable[FileResult], files: int,
-           documents: list[DocumentRef] | None = None) -> Report:
+def _merge(results: Iterable[FileResult], files: int, documents: list[DocumentRef]) -> Report:
     report = Report(files=files)
     for result in results:
-        if documents is not None:
-            documents.extend(result.documents)
+        documents.extend(result.documents)
+        report.checked.extend(result.checked)
         report.findings.extend(result.findings)
         report.suppressed.extend(result.suppressed)
         report.resources += result.resources
@@ -301,7 +300,7 @@ def _apply_decisions(report: Report, rule_set: RuleSet, scanned: set[str], full_
         kept, suppressed, problems = apply_exceptions(
             report.findings, settings.exceptions, settings.config_path, today, scanned,
             full_scan, rule_set.ran)
-        report.findings = kept + [f for f in map(settings.configure, problems) if f is not None]
+        report.findings = kept + settings.configure_all(problems)
         report.suppressed.extend(suppressed)
     if settings.baseline is not None:
         from policygate.baseline import apply_baseline

@@ -6,7 +6,7 @@ then handed unchanged to every worker.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,6 +82,9 @@ class Settings:
     def enabled(self, rule_id: str) -> bool:
         return self.selection.enabled(rule_id) and self.setting_for(rule_id).enabled is not False
 
+    def configure_all(self, findings: Iterable[Finding]) -> list[Finding]:
+        return [f for f in map(self.configure, findings) if f is not None]
+
     def configure(self, finding: Finding) -> Finding | None:
         """Apply selection and config to any finding (parser, rule or policy); None drops it."""
         if not self.enabled(finding.rule):
@@ -103,10 +106,11 @@ class RuleSet:
 
     def __init__(self, settings: Settings, engines: Sequence[PolicyEngine] = ()) -> None:
         self.settings = settings
-        self.engines = tuple(engines)
+        # Engines asked per document, and engines that judge all documents at once.
+        self.engines = tuple(e for e in engines if not e.combined)
+        self.combined_engines = tuple(e for e in engines if e.combined)
         self.dynamic = frozenset(f for engine in engines for f in engine.families)
-        self.combined = frozenset(f for engine in engines if getattr(engine, "combined", False)
-                                  for f in engine.families)
+        self.combined = frozenset(f for engine in self.combined_engines for f in engine.families)
         self.active: list[ActiveRule] = []
         for rule in all_rules():
             severity = settings.severity_of(rule)

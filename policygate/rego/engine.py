@@ -101,7 +101,7 @@ class RegoEngine:
         return self._backend
 
     def check_document(self, document: DocumentRef) -> EngineResult:
-        if self.combined or not self.rule_sets:
+        if not self.rule_sets:
             return EngineResult()
         value: Any = document.data
         if self._context:
@@ -111,7 +111,7 @@ class RegoEngine:
         return EngineResult([violation for _, violation in outcome.violations], outcome.failures)
 
     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
-        if not self.combined or not self.rule_sets:
+        if not self.rule_sets:
             return CombinedResult()
         value: Any = combined_input(documents)
         if self._context:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from policygate.model import Finding, Location, Severity, Suppression
+from policygate.parsers.yaml import ParsedFile
 from policygate.rules import rule_matches
 
 WITHOUT_REASON = "policygate/suppression-without-reason"
@@ -43,6 +44,26 @@ class Directive:
 
     def suppression(self) -> Suppression:
         return Suppression(self.kind, self.reason, f"{self.file}:{self.line}")
+
+
+def file_directives(parsed: ParsedFile, file: str) -> list[Directive]:
+    """Every suppression written in a file: `policygate.dev/ignore` annotations on its
+    Kubernetes objects and `# policygate: ignore[...]` comments."""
+    text = parsed.text
+    if text is None or not parsed.documents or ("policygate.dev/ignore" not in text
+                                                and "policygate:" not in text):
+        return []
+    from policygate.kubernetes import as_resource
+    from policygate.suppress.annotations import annotation_directive
+    from policygate.suppress.comments import comment_directives
+
+    directives = []
+    for document in parsed.documents:
+        resource = as_resource(document)
+        directive = annotation_directive(resource) if resource is not None else None
+        if directive is not None:
+            directives.append(directive)
+    return directives + comment_directives(text, file, parsed.documents)
 
 
 def meta_finding(rule: str, severity: Severity, message: str, file: str, line: int,

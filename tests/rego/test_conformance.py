@@ -235,3 +235,12 @@ def test_parallel_workers_each_get_their_own_engine(write, backend):
     assert run.exit_code == 1, run.stderr
     assert len(findings(run)) == 18
     assert {f["file"] for f in run.json()["findings"]} == set(files)
+
+
+def test_combined_results_land_on_the_right_item_of_a_list(write, backend):
+    """Items of a `kind: List` are one YAML document: each still gets its own lines."""
+    items = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "  - " + manifest.replace("\n", "\n    ").rstrip() + "\n" for manifest in (SERVICE, DEPLOYMENT))
+    root = write({"policy/p.rego": COMBINED, "list.yaml": items})
+    run = check(root, "--policy", "policy", "--combine", *backend, "list.yaml")
+    assert findings(run) == [("rego/main", "error", "list.yaml", 11, "Deployment web has no Service")]

@@ -131,3 +131,16 @@ def test_check_formats_through_the_cli(write):
     jsonschema.validate(json.loads(sarif.stdout), SARIF_SCHEMA)
     junit = run_cli("check", "--select", "pss/privileged", "--format", "junit", "pod.yaml", cwd=root)
     assert ElementTree.fromstring(junit.stdout.encode()).get("failures") == "1"
+
+
+def test_junit_lists_passing_resources_from_a_real_run(write):
+    root = write({"pods.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n"
+                               "  containers: [{name: a, image: a, securityContext: {privileged: true}}]\n"
+                               "---\napiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n"
+                               "  containers: [{name: a, image: a}]\n"})
+    junit = run_cli("check", "--select", "pss/privileged", "--format", "junit", "pods.yaml",
+                    cwd=root)
+    suite = ElementTree.fromstring(junit.stdout.encode()).find("testsuite")
+    assert [(case.get("name"), case.find("failure") is not None)
+            for case in suite.findall("testcase")] == [
+        ("pss/privileged Pod/bad", True), ("all rules Pod/good", False)]
