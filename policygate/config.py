@@ -17,12 +17,10 @@ from typing import Any
 
 from policygate.locate import locate
 from policygate.model import Document, Severity, format_path
-from policygate.parsers.yaml import Limits, decode, parse_yaml
+from policygate.parsers.yaml import Limits
 
 CONFIG_NAME = ".policygate.yaml"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
-# Families whose rule IDs come from policies at run time, not from the registry.
-DYNAMIC_FAMILIES = ("rego", "gatekeeper")
 
 
 class ConfigError(Exception):
@@ -160,12 +158,6 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" — did you mean {close[0]!r}?" if close else ""
 
 
-def _known_rule_pattern(pattern: str) -> bool:
-    from policygate.rules import known_pattern
-
-    return pattern.partition("/")[0] in DYNAMIC_FAMILIES or known_pattern(pattern)
-
-
 def _rule_ids() -> list[str]:
     from policygate.rules import PIPELINE_RULES, all_rules
 
@@ -175,7 +167,9 @@ def _rule_ids() -> list[str]:
 
 def _check_rule_pattern(pattern: str, document: Document, path: tuple[Any, ...],
                         display: str) -> None:
-    if not _known_rule_pattern(pattern):
+    from policygate.rules import known_pattern
+
+    if not known_pattern(pattern):
         raise ConfigError(f"{_position(document, path, display)}: unknown rule or family "
                           f"{pattern!r}{_suggest(pattern, _rule_ids())} (see `policygate rules`)")
 
@@ -226,10 +220,9 @@ def load_config(path: Path, display: str) -> Config:
 
 def parse_config(raw: bytes, display: str) -> Config:
     """Validate and type a config given as bytes (from disk, or from the base commit)."""
-    text = decode(raw, display)
-    if not isinstance(text, str):
-        raise ConfigError(f"{display}:1:1: {text.message}")
-    parsed = parse_yaml(text, display, Limits())
+    from policygate.parsers import parse_bytes
+
+    parsed = parse_bytes(raw, display, Limits())
     if parsed.findings:
         problem = parsed.findings[0]
         raise ConfigError(f"{display}:{problem.location.line}:{problem.location.column}: "

@@ -167,9 +167,17 @@ class Suppression:
 
     kind: str                   # comment | annotation | exception | baseline
     reason: str | None
-    origin: str                 # "deploy/web.yaml:12" or ".policygate.yaml:30 (exception #2)"
+    file: str                   # where the suppression is written
+    line: int | None = None
+    label: str | None = None    # e.g. "exception #2"
     owner: str | None = None
     expires: str | None = None
+
+    @property
+    def origin(self) -> str:
+        """`deploy/web.yaml:12`, `.policygate.yaml:30 (exception #2)`, `baseline.json`."""
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where} ({self.label})" if self.label else where
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "reason": self.reason, "by": self.origin,

@@ -21,7 +21,7 @@ from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits, ParsedFile
-from policygate.rules import RuleContext
+from policygate.rules import RuleContext, known_pattern
 from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
 
@@ -128,7 +128,7 @@ def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
 
         ran = rule_set.ran_combined if combined else rule_set.ran_per_file
         kept, suppressed, problems = apply_directives(
-            kept, directives, ran, (lambda _: True) if combined else rule_set.known)
+            kept, directives, ran, (lambda _: True) if combined else known_pattern)
         kept += [f for f in settings.configure_all(problems)
                  if not (combined and f.rule == WITHOUT_REASON)]
     if change is not None:

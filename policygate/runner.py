@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from policygate.config import Config, ConfigError, find_config, load_config, policy_paths
 from policygate.model import Finding, Report
-from policygate.settings import RuleSet, build_settings
+from policygate.rules import known_pattern
+from policygate.settings import build_settings
 from policygate.sources import GitError
 from policygate.sources.files import repo_root
 
@@ -71,7 +72,7 @@ def load_local_config(config_file: str | None, root: Path) -> Config:
 
 def _validate_patterns(options: CheckOptions) -> None:
     for pattern in options.select + options.ignore:
-        if not RuleSet.known(pattern):
+        if not known_pattern(pattern):
             raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
     if options.diff_range and options.staged:
         raise RunError("--diff and --staged are exclusive: pick the range or the index")

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from policygate.config import DYNAMIC_FAMILIES, Config, ConfigException, RuleSetting
+from policygate.config import Config, ConfigException, RuleSetting
 from policygate.model import Finding, Severity
 from policygate.parsers.yaml import Limits
-from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, known_pattern, rule_matches
+from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, rule_matches
 
 if TYPE_CHECKING:
     from policygate.engines import PolicyEngine
@@ -133,10 +133,6 @@ class RuleSet:
         if pattern.partition("/")[0] in self.dynamic:
             return self.settings.selection.enabled(pattern)
         return any(rule_matches(rule_id, pattern) for rule_id in self._ran)
-
-    @staticmethod
-    def known(pattern: str) -> bool:
-        return pattern.partition("/")[0] in DYNAMIC_FAMILIES or known_pattern(pattern)
 
 
 def parse_pss_version(text: str) -> tuple[int, int] | None:

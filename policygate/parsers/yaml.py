@@ -130,6 +130,11 @@ def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 _Loader.yaml_implicit_resolvers = _kubernetes_resolvers()
 _Loader.bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
 
+# An anchor (`&name`) where a node may start: after a key, a list dash, a flow opener,
+# a tag, or alone on a line. `&&` in shell commands and `&` in URLs do not count. A miss
+# is safe: the fast builder still counts every node and level against the limits.
+_ANCHOR = re.compile(r"(?:^|[-?:,\[{]|!\S*)[ \t]*&(?=[^\s,\[\]{}])", re.M)
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -363,7 +368,7 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     """Parse every document; stop at the first syntax error but keep what came before."""
     documents: list[Document] = []
     findings: list[Finding] = []
-    shared = "&" in text
+    shared = _ANCHOR.search(text) is not None
     loader = _Loader(text)
     index = 0
     try:

@@ -74,7 +74,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "kind": _SUPPRESSION_KINDS.get(finding.suppression.kind, "external"),
             "justification": finding.suppression.reason or "no reason given",
             "location": {"physicalLocation": {"artifactLocation": {
-                "uri": finding.suppression.origin.split(":", 1)[0],
+                "uri": finding.suppression.file,
                 "uriBaseId": "%SRCROOT%"}}}}]
     return result
 

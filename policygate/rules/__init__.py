@@ -115,6 +115,13 @@ def rule_matches(rule_id: str, pattern: str) -> bool:
     return rule_id == pattern or rule_id.startswith(pattern.rstrip("/") + "/")
 
 
+# Families whose rule IDs come from policies at run time, not from the registry.
+DYNAMIC_FAMILIES = ("rego", "gatekeeper")
+
+
 def known_pattern(pattern: str) -> bool:
+    """A rule or family a selection, setting or suppression may name."""
+    if pattern.partition("/")[0] in DYNAMIC_FAMILIES:
+        return True
     ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
     return any(rule_matches(rule_id, pattern) for rule_id in ids)

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policygate.globs import match_any
-from policygate.model import Finding, Location, Severity
-from policygate.parsers import handles
+from policygate.model import Finding
 from policygate.sources import GitError
 from policygate.sources.diff import (
     NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, parse_hunks, parse_raw)
 from policygate.parsers.yaml import Limits, limit_finding
-from policygate.sources.files import SourceFile, is_helm_template, printable
+from policygate.sources.files import (
+    SourceFile, is_helm_template, printable, skipped_note, wanted)
 from policygate.sources.git import (
     DIFF_OPTIONS, EMPTY_TREE, Git, missing_base_message, missing_merge_base_message)
 
@@ -79,20 +78,11 @@ def staged_changes(git: Git, pathspecs: Sequence[str]) -> ChangeSet:
                      _changes(git, ("--cached",), pathspecs))
 
 
-def _note(path: str, message: str) -> Finding:
-    return Finding("source/skipped", Severity.NOTE, message, printable(path), Location(1, 1, 1),
-                   source="parser")
-
-
 def _wanted(path: str, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
-    if exclude and match_any(exclude, path):
-        return False
-    if include:
-        return match_any(include, path)
-    return handles(posixpath.basename(path)) and not is_helm_template(root / path)
+    return wanted(path, include, exclude) and (bool(include) or not is_helm_template(root / path))
 
 
-def _link_outside(root: Path, path: str, target: bytes) -> bool:
+def _link_outside(path: str, target: bytes) -> bool:
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path),
                                                  target.decode("utf-8", "surrogateescape")))
     return target.startswith(b"/") or resolved == ".." or resolved.startswith("../")
@@ -111,8 +101,8 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
         if change.deleted or not _wanted(change.path, git.root, include, exclude):
             continue
         if change.new_mode == SUBMODULE_MODE:
-            changes.notes.append(_note(change.path, "submodule: not checked (check it in its "
-                                                    "own repository)"))
+            changes.notes.append(skipped_note(printable(change.path), "submodule: not checked "
+                                              "(check it in its own repository)"))
         elif change.new_mode == SYMLINK_MODE:
             links.append(change)
         else:
@@ -131,11 +121,12 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
             changes.notes.append(limit_finding(printable(change.path), "max_file_bytes", max_bytes,
                                                f"file size ({sizes[change.new_id]:,} bytes)"))
     for change in index_paths:
-        changes.notes.append(_note(change.path, "unmerged file: resolve the conflict first"))
+        changes.notes.append(skipped_note(printable(change.path),
+                                          "unmerged file: resolve the conflict first"))
     for change in links:
-        if change.new_id in blobs and _link_outside(git.root, change.path, blobs[change.new_id]):
-            changes.notes.append(_note(change.path, "symlink to a path outside the repository: "
-                                                    "not followed"))
+        if change.new_id in blobs and _link_outside(change.path, blobs[change.new_id]):
+            changes.notes.append(skipped_note(printable(change.path), "symlink to a path "
+                                              "outside the repository: not followed"))
     for change in wanted:
         if change.new_id in blobs:
             changes.sources.append(SourceFile(str(git.root / change.path),

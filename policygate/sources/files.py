@@ -75,6 +75,23 @@ def is_helm_template(path: Path) -> bool:
     return any(_is_helm_template_dir(parent) for parent in path.parents)
 
 
+def wanted(path: str, include: tuple[str, ...], exclude: tuple[str, ...],
+            named: bool = False) -> bool:
+    """Is a file one to check? `exclude` always applies; a file named explicitly is
+    checked whatever its name, others only when `include` (or a known format) covers it."""
+    if exclude and match_any(exclude, path):
+        return False
+    if named:
+        return True
+    return match_any(include, path) if include else handles(path.rpartition("/")[2])
+
+
+def skipped_note(display: str, reason: str) -> Finding:
+    """A file the gate deliberately does not read, and why."""
+    return Finding("source/skipped", Severity.NOTE, reason, display, Location(1, 1, 1),
+                   source="parser")
+
+
 def _symlink_problem(path: Path, base: Path) -> str | None:
     """Symlinks are followed only inside the repository (or the directory scanned)."""
     try:
@@ -115,10 +132,7 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
         base = root or (path.resolve() if walked else path.resolve().parent)
         for candidate in _walk(path) if walked else iter([path]):
             display = display_name(candidate, root, str(candidate))
-            if display in seen or (exclude and match_any(exclude, display)):
-                continue
-            if walked and not (match_any(include, display) if include
-                               else handles(candidate.name)):
+            if display in seen or not wanted(display, include, exclude, named=not walked):
                 continue
             seen.add(display)
             problem = _symlink_problem(candidate, base) if candidate.is_symlink() else None
@@ -126,8 +140,7 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
                 # A FIFO or device named *.yaml would block or stream forever.
                 problem = "not a regular file: not read"
             if problem is not None:
-                notes.append(Finding("source/skipped", Severity.NOTE, problem, display,
-                                     Location(1, 1, 1), source="parser"))
+                notes.append(skipped_note(display, problem))
                 continue
             sources.append(SourceFile(str(candidate), display))
     return sources, notes

@@ -45,9 +45,6 @@ class Git:
         output = self.run("merge-base", base, head, check=False)
         return output.decode().strip() or None
 
-    def has_head(self) -> bool:
-        return self.commit("HEAD") is not None
-
     def blob_sizes(self, object_ids: list[str]) -> dict[str, int]:
         """Sizes without reading contents, so a huge blob is refused before it is loaded."""
         if not object_ids:
@@ -62,48 +59,38 @@ class Git:
                 sizes[parts[0]] = int(parts[2])
         return sizes
 
-    def read_blobs(self, object_ids: list[str]) -> dict[str, bytes]:
-        """Contents of many blobs with one `git cat-file --batch` process."""
-        if not object_ids:
-            return {}
-        unique = list(dict.fromkeys(object_ids))
-        output = self.run("cat-file", "--batch", stdin="".join(f"{o}\n" for o in unique).encode())
-        blobs: dict[str, bytes] = {}
+    def _batch(self, specs: list[str]) -> list[bytes | None]:
+        """`git cat-file --batch` for many objects at once; None for a missing object or
+        one that is not a blob (a directory)."""
+        output = self.run("cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode())
+        contents: list[bytes | None] = []
         position = 0
-        for object_id in unique:
+        for _ in specs:
             header_end = output.index(b"\n", position)
             header = output[position:header_end].split()
-            if len(header) < 3:  # "<id> missing"
-                raise GitError(f"object {object_id} is missing from the repository")
-            size = int(header[2])
-            start = header_end + 1
-            blobs[object_id] = output[start:start + size]
-            position = start + size + 1
-        return blobs
-
-
-    def read_paths(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
-        """Files at a commit (None where absent), with one `git cat-file --batch`."""
-        if not paths:
-            return {}
-        specs = "".join(f"{commit}:{path}\n" for path in paths).encode()
-        output = self.run("cat-file", "--batch", stdin=specs)
-        contents: dict[str, bytes | None] = {}
-        position = 0
-        for path in paths:
-            header_end = output.index(b"\n", position)
-            header = output[position:header_end].split()
-            if header[-1] == b"missing" or len(header) < 3 or header[1] != b"blob":
-                contents[path] = None
-                position = header_end + 1
-                if len(header) >= 3 and header[1] != b"blob":  # a tree: skip its listing
-                    position += int(header[2]) + 1
+            position = header_end + 1
+            if len(header) < 3:  # "<spec> missing"
+                contents.append(None)
                 continue
             size = int(header[2])
-            start = header_end + 1
-            contents[path] = output[start:start + size]
-            position = start + size + 1
+            contents.append(output[position:position + size] if header[1] == b"blob" else None)
+            position += size + 1
         return contents
+
+    def read_blobs(self, object_ids: list[str]) -> dict[str, bytes]:
+        """Contents of many blobs with one process; a missing blob is an error."""
+        unique = list(dict.fromkeys(object_ids))
+        blobs: dict[str, bytes] = {}
+        for object_id, content in zip(unique, self._batch(unique) if unique else []):
+            if content is None:
+                raise GitError(f"object {object_id} is missing from the repository")
+            blobs[object_id] = content
+        return blobs
+
+    def read_paths(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
+        """Files at a commit (None where absent), with one process."""
+        specs = [f"{commit}:{path}" for path in paths]
+        return dict(zip(paths, self._batch(specs) if specs else []))
 
 
 def missing_base_message(base: str, shallow: bool) -> str:

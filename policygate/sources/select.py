@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policygate.model import Finding
+from policygate.parsers.yaml import Limits
 from policygate.sources.files import SourceFile, collect, display_name, printable
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ def _pathspecs(targets: Sequence[str], root: Path) -> list[str]:
 
 def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str, ...],
                    exclude: tuple[str, ...], diff: str | None = None, staged: bool = False,
-                   filter_mode: str = "resource", max_file_bytes: int | None = None
+                   filter_mode: str = "resource",
+                   max_file_bytes: int = Limits().max_file_bytes
                    ) -> SourceSelection:
     if diff is None and not staged:
         sources, notes = collect(targets or (".",), root, include, exclude)
@@ -55,7 +57,7 @@ def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str
     specs = _pathspecs(targets, root) if targets else []
     changes = range_changes(git, diff, specs) if diff is not None else staged_changes(git, specs)
     load_sources(git, changes, include, exclude, with_base=filter_mode == "new",
-                 **({"max_bytes": max_file_bytes} if max_file_bytes else {}))
+                 max_bytes=max_file_bytes)
     sources = list(changes.sources)
     notes = list(changes.notes)
     changed = {source.display for source in sources} | {printable(c.path) for c in changes.changes}

@@ -43,7 +43,7 @@ class Directive:
         return next((r for r in self.rules if rule_matches(finding.rule, r)), None)
 
     def suppression(self) -> Suppression:
-        return Suppression(self.kind, self.reason, f"{self.file}:{self.line}")
+        return Suppression(self.kind, self.reason, self.file, self.line)
 
 
 def file_directives(parsed: ParsedFile, file: str) -> list[Directive]:

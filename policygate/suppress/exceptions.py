@@ -28,9 +28,6 @@ def _matches(exception: ConfigException, finding: Finding) -> bool:
     return True
 
 
-def _label(exception: ConfigException, config_path: str) -> str:
-    return f"{config_path}:{exception.line} (exception #{exception.index})"
-
 
 def apply_exceptions(findings: Iterable[Finding], exceptions: tuple[ConfigException, ...],
                      config_path: str, today: datetime.date, scanned_files: set[str],
@@ -49,7 +46,8 @@ def apply_exceptions(findings: Iterable[Finding], exceptions: tuple[ConfigExcept
             continue
         used.add(exception.index)
         finding.suppression = Suppression(
-            "exception", exception.reason, _label(exception, config_path), exception.owner,
+            "exception", exception.reason, config_path, exception.line,
+            f"exception #{exception.index}", exception.owner,
             exception.expires.isoformat() if exception.expires else None)
         suppressed.append(finding)
 

@@ -82,7 +82,7 @@ def test_summary_escapes_hostile_file_names_and_messages():
 
 def test_sarif_is_valid_and_has_fingerprints_and_rules():
     suppressed = finding(line=40)
-    suppressed.suppression = Suppression("comment", "vendor image", "deploy/web.yaml:39")
+    suppressed.suppression = Suppression("comment", "vendor image", "deploy/web.yaml", 39)
     report = Report([finding(), finding(rule="rego/main", message="custom")], suppressed=[suppressed])
     sarif = report_to_sarif(report)
     jsonschema.validate(sarif, SARIF_SCHEMA)
@@ -97,6 +97,8 @@ def test_sarif_is_valid_and_has_fingerprints_and_rules():
         "region": {"startLine": 21, "startColumn": 11, "endLine": 22}}
     assert len(first["partialFingerprints"]["policygate/v1"]) == 32
     assert run["results"][2]["suppressions"][0]["kind"] == "inSource"
+    assert run["results"][2]["suppressions"][0]["location"]["physicalLocation"][
+        "artifactLocation"]["uri"] == "deploy/web.yaml"
     assert run["automationDetails"]["id"] == "policygate/"
 
 
