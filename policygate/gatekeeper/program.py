@@ -2,8 +2,8 @@
 
 What Gatekeeper does to a template's Rego before it runs, done here on tokens:
 - v0 -> v1 with the Rego converter (template Rego is v0 unless `source.version: v1`);
-- iterated references moved out of built-in calls (policygate.rego.hoist), which regopy
-  otherwise refuses or, worse, evaluates to nothing;
+- iterated references moved out of built-in calls, which regopy otherwise refuses or,
+  worse, evaluates to nothing (policygate.rego.hoist, applied to every Rego module);
 - the rules Gatekeeper enforces: a `violation` rule, libs under `package lib.…`, and no
   data references besides `data.lib` and `data.inventory` (anything else would read
   nothing and make the template pass everything);
@@ -20,8 +20,6 @@ from typing import Any
 
 from policygate.gatekeeper.objects import RegoSource, Template
 from policygate.gatekeeper.spans import TextSpan
-from policygate.rego.edits import EditedText, apply_edits
-from policygate.rego.hoist import hoist_edits
 from policygate.rego.lexer import IDENT, STRING, Token
 from policygate.rego.outline import outline
 from policygate.rego.policyset import Module, ModuleProblem, PolicyError, PolicySet, RuleSet, \
@@ -39,16 +37,9 @@ class EmbeddedModule(Module):
 
     `text` is what engines compile; `position` answers in the YAML file that holds it."""
 
-    layers: tuple[EditedText, ...] = ()     # edits over the converted text, in order
     span: TextSpan | None = None
 
-    @property
-    def text(self) -> str:  # type: ignore[override]
-        return self.layers[-1].text if self.layers else Module.text.fget(self)  # type: ignore[attr-defined]
-
     def position(self, offset: int) -> tuple[int, int]:
-        for layer in reversed(self.layers):
-            offset = layer.original_offset(offset)
         line, column = Module.position(self, offset)
         return self.span.position(line, column) if self.span is not None else (line, column)
 
@@ -165,12 +156,12 @@ def _template_modules(template: Template, index: int, program: Program
     prefix = f"{PREFIX}.t{index}"
     result = []
     for (source, module), (_, name) in zip(parsed, sources):
-        hoisted = apply_edits(module.text, hoist_edits(module.outline))
-        step = EmbeddedModule(name, module.source, outline(hoisted.text), module.converted,
-                              (hoisted,), source.span)
+        step = EmbeddedModule(name, module.source, module.outline, module.layers,
+                              module.converted, source.span)
         isolated = prepare([step], False, prefix, roots)[0].edited
         result.append(EmbeddedModule(name, module.source, outline(isolated.text),
-                                     module.converted, (hoisted, isolated), source.span))
+                                     module.layers + (isolated,), module.converted,
+                                     source.span))
         program.files[name] = source.span.file
     return result, f"{prefix}.{main.package}", inventory
 

@@ -40,7 +40,10 @@ class Module:
     path: str                       # as reported: relative to the repository root
     source: str                     # the text as written
     outline: Outline                # of `text`
-    converted: EditedText | None = None  # v0 → v1 conversion, None for v1 modules
+    # Rewrites of the source, in order: the v0 → v1 conversion (if asked for and needed),
+    # then the hoisting regopy needs (policygate.rego.hoist); each keeps positions.
+    layers: tuple[EditedText, ...] = ()
+    converted: bool = False         # the module was v0
 
     @property
     def package(self) -> str:
@@ -49,12 +52,12 @@ class Module:
     @property
     def text(self) -> str:
         """The v1 text engines compile."""
-        return self.converted.text if self.converted is not None else self.source
+        return self.layers[-1].text if self.layers else self.source
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) in the file as written of a character offset in `text`."""
-        if self.converted is not None:
-            offset = self.converted.original_offset(offset)
+        for layer in reversed(self.layers):
+            offset = layer.original_offset(offset)
         return position_of(self.source, offset)
 
 
@@ -160,7 +163,7 @@ def parse_module(display: str, source: str, convert_v0: bool) -> Module:
         raise ModuleProblem(1, 1, "rego_parse_error: the module has no `package` line")
     v0 = shape.v0_rules()
     if not v0:
-        return Module(display, source, shape)
+        return _hoisted(Module(display, source, shape))
     if not convert_v0:
         first = v0[0]
         more = f" (and {len(v0) - 1} more rules)" if len(v0) > 1 else ""
@@ -173,7 +176,20 @@ def parse_module(display: str, source: str, convert_v0: bool) -> Module:
             shape.tokens[left[0].start].start))
         raise ModuleProblem(line, column, f"cannot convert this v0 rule automatically "
                                           f"({left[0].v0})", "unconvertible")
-    return Module(display, source, shape, converted)
+    return _hoisted(Module(display, source, shape, (converted,), True))
+
+
+def _hoisted(module: Module) -> Module:
+    """Every engine compiles the hoisted text: the same meaning, in the form regopy does
+    not silently misread (policygate.rego.hoist). OPA gets the same, harmlessly."""
+    from policygate.rego.hoist import hoist_edits
+
+    edits = hoist_edits(module.outline)
+    if not edits:
+        return module
+    hoisted = apply_edits(module.text, edits)
+    return Module(module.path, module.source, outline(hoisted.text),
+                  module.layers + (hoisted,), module.converted)
 
 
 def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple[list[Module], list[str]]:
@@ -202,7 +218,7 @@ def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple
                 where += f"; convert it with `opa fmt --v0-v1 --write {display}`"
             problems.append(where)
             continue
-        if module.converted is not None:
+        if module.converted:
             notices.append(f"{display}: Rego v0 syntax converted to v1 for this run "
                            f"(--v0-compatible); `opa fmt --v0-v1 --write {display}` makes "
                            f"it permanent")

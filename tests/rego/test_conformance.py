@@ -244,3 +244,25 @@ def test_combined_results_land_on_the_right_item_of_a_list(write, backend):
     root = write({"policy/p.rego": COMBINED, "list.yaml": items})
     run = check(root, "--policy", "policy", "--combine", *backend, "list.yaml")
     assert findings(run) == [("rego/main", "error", "list.yaml", 11, "Deployment web has no Service")]
+
+
+ITERATED_CALL = """package main
+
+deny contains sprintf("image %s is not from an allowed registry", [input.image]) if {
+  not allowed
+}
+
+allowed if {
+  some i
+  startswith(input.image, data.registries[i])
+}
+"""
+
+
+def test_iterated_references_in_calls_are_evaluated_not_silently_dropped(write, backend):
+    """regopy evaluates `startswith(x, list[i])` to nothing; every module is hoisted."""
+    root = write({"policy/p.rego": ITERATED_CALL, "data.json": '{"registries": ["corp.io/"]}',
+                  "ok.json": '{"image": "corp.io/app:1"}', "bad.json": '{"image": "evil.io/app:1"}'})
+    run = check(root, "--policy", "policy", "--data", "data.json", *backend, "ok.json", "bad.json")
+    assert findings(run) == [("rego/main", "error", "bad.json", 1,
+                              "image evil.io/app:1 is not from an allowed registry")]
