@@ -228,34 +228,47 @@ def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple
     return modules, notices
 
 
+DATA_SUFFIXES = (".json", ".yaml", ".yml")
+
+
 def load_data(files: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Merge JSON/YAML data files under `data`, like `conftest --data`."""
-    import yaml
+    from pathlib import Path
 
+    from policygate.parsers import parse_bytes
+    from policygate.parsers.yaml import Limits
+    from policygate.sources.files import walk_files
+
+    limits = Limits()
     merged: dict[str, Any] = {}
     problems: list[str] = []
     for path, display in files:
         paths = [path] if os.path.isfile(path) else [
-            os.path.join(current, name) for current, _, names in os.walk(path)
-            for name in sorted(names) if name.endswith((".json", ".yaml", ".yml"))]
+            str(file) for file in walk_files(Path(path)) if file.name.endswith(DATA_SUFFIXES)]
         if not paths and not os.path.exists(path):
             problems.append(f"{display}: data file not found")
         for file in paths:
-            shown = display if file == path else os.path.join(display, os.path.relpath(file, path))
+            shown = display if file == path else \
+                f"{display.rstrip('/')}/{Path(file).relative_to(path).as_posix()}"
             try:
-                with open(file, encoding="utf-8") as handle:
-                    text = handle.read()
-                content = json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
-            except (OSError, UnicodeDecodeError) as error:
-                problems.append(f"{shown}: cannot read the data file: {error}")
+                with open(file, "rb") as handle:
+                    raw = handle.read(limits.max_file_bytes + 1)
+            except OSError as error:
+                problems.append(f"{shown}: cannot read the data file: {error.strerror}")
                 continue
-            except (ValueError, yaml.YAMLError) as error:
-                mark = getattr(error, "problem_mark", None)
-                where = f":{mark.line + 1}:{mark.column + 1}" if mark else (
-                    f":{error.lineno}:{error.colno}" if hasattr(error, "lineno") else "")
-                problems.append(f"{shown}{where}: invalid data file: "
-                                f"{getattr(error, 'problem', None) or getattr(error, 'msg', error)}")
+            # The same safe, bounded reader as manifests: limits, encodings, and values
+            # typed as Kubernetes would type them.
+            parsed = parse_bytes(raw, shown, limits)
+            if parsed.findings:
+                problem = parsed.findings[0]
+                problems.append(f"{shown}:{problem.location.line}:{problem.location.column}: "
+                                f"invalid data file: {problem.message}")
                 continue
+            if len(parsed.documents) > 1:
+                problems.append(f"{shown}:{parsed.documents[1].start_line}:1: a data file must "
+                                f"hold one document")
+                continue
+            content = parsed.documents[0].data if parsed.documents else None
             if content is None:
                 continue
             if not isinstance(content, dict):

@@ -105,7 +105,9 @@ def _symlink_problem(path: Path, base: Path) -> str | None:
     return None
 
 
-def _walk(directory: Path) -> Iterator[Path]:
+def walk_files(directory: Path) -> Iterator[Path]:
+    """Every file below a directory, sorted, skipping VCS, dependency and cache folders
+    and Helm chart templates."""
     for current, dirs, files in os.walk(directory):
         base = Path(current)
         dirs[:] = sorted(d for d in dirs
@@ -130,7 +132,7 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
         path = Path(given)
         walked = path.is_dir()
         base = root or (path.resolve() if walked else path.resolve().parent)
-        for candidate in _walk(path) if walked else iter([path]):
+        for candidate in walk_files(path) if walked else iter([path]):
             display = display_name(candidate, root, str(candidate))
             if display in seen or not wanted(display, include, exclude, named=not walked):
                 continue

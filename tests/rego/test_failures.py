@@ -148,3 +148,18 @@ def test_engine_output_never_reaches_stdout(write):
     root = write({"policy/p.rego": FLAG_PODS, "pod.yaml": POD})
     run = check(root, "--policy", "policy", "pod.yaml")
     assert run.json()["summary"]["errors"] == 1
+
+
+def test_data_files_are_read_with_the_manifest_limits(write):
+    from tests.hostile.inputs import billion_laughs
+
+    root = write({"policy/p.rego": FLAG_PODS, "pod.yaml": POD,
+                  "two.yaml": "a: 1\n---\nb: 2\n", "ok.yaml": "allowed: [y, '1:20']\n"})
+    billion_laughs(root)
+    bomb = check(root, "--policy", "policy", "--data", "bomb.yaml", "pod.yaml")
+    assert bomb.exit_code == 2
+    assert "bomb.yaml:1:1: invalid data file: document 1: number of values" in bomb.stderr
+    two = check(root, "--policy", "policy", "--data", "two.yaml", "pod.yaml")
+    assert two.exit_code == 2
+    assert "two.yaml:3:1: a data file must hold one document" in two.stderr
+    assert check(root, "--policy", "policy", "--data", "ok.yaml", "pod.yaml").exit_code in (0, 1)
