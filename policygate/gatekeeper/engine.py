@@ -26,6 +26,7 @@ from policygate.gatekeeper.program import Entry, Program
 from policygate.gatekeeper.results import ResultError, decode_violations
 from policygate.gatekeeper.review import object_review
 from policygate.model import Finding, Location, Severity, Violation
+from policygate.rego.context import describe
 from policygate.rego.policyset import PolicyError
 
 UNSUPPORTED = "gatekeeper/unsupported-template"
@@ -127,7 +128,7 @@ class GatekeeperEngine:
         review = object_review(ref.data, "CREATE", self.settings.user_info)
         items = [(p.entry.index, {"review": review, "parameters": p.constraint.parameters})
                  for p in pending]
-        subject = _describe(ref)
+        subject = describe(ref)
         for item, answer in zip(pending, self._ask(backend, items, pending, subject, result)):
             if answer is None:
                 continue
@@ -211,6 +212,3 @@ def _name(item: Pending) -> str:
             f"{item.constraint.kind}/{item.constraint.name}")
 
 
-def _describe(ref: DocumentRef) -> str:
-    who = f" ({ref.resource})" if ref.resource is not None else ""
-    return f"{ref.file} document {ref.index + 1}{who}"

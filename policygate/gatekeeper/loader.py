@@ -32,9 +32,6 @@ class PolicyObjects:
     templates: list[Template] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
 
-    def template_for(self, kind: str) -> Template | None:
-        return next((t for t in self.templates if t.kind == kind), None)
-
 
 def yaml_files(path: str, display: str) -> list[tuple[str, str]]:
     """(path on disk, display name) of the YAML/JSON files under a file or directory."""

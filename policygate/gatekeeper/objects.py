@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from policygate.kubernetes import api_group
 from policygate.locate import locate
 from policygate.model import Document, FieldPath
 
@@ -22,14 +23,11 @@ TESTS_GROUP = "test.gatekeeper.sh"
 ADMISSION_GROUP = "admission.k8s.io"
 TARGET = "admission.k8s.gatekeeper.sh"
 REGO_ENGINE = "Rego"
-CEL_ENGINE = "K8sNativeValidation"
 
 
 def group_of(api_version: object) -> str:
     """The API group of an apiVersion ("" for the core group and for non-strings)."""
-    if not isinstance(api_version, str):
-        return ""
-    return api_version.rpartition("/")[0] if "/" in api_version else ""
+    return api_group(api_version) if isinstance(api_version, str) else ""
 
 
 def policy_kind(data: object) -> str | None:

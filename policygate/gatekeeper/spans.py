@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node
 
+from policygate.parsers.yaml import source_lines
+
 
 @dataclass(frozen=True, slots=True)
 class TextSpan:
@@ -37,7 +39,7 @@ def span_of(file: str, node: Node | None, text: str | None, fallback_line: int) 
     start = node.start_mark
     style = getattr(node, "style", None)
     if style in ("|", ">") and text is not None:
-        lines = text.split("\n")
+        lines = source_lines(text)  # where the YAML parser counts lines
         indent = 0
         for line in lines[start.line + 1:]:
             if line.strip():

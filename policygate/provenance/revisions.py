@@ -25,6 +25,14 @@ _CONSTRAINT = re.compile(r"(?=.*[0-9*xX])[0-9xX*.\s<>=!~^|,vV+-]+\Z")
 _PARTIAL_VERSION = re.compile(r"v?[0-9]+(?:\.[0-9]+)?\Z")
 
 
+def is_commit_sha(text: str) -> bool:
+    return _COMMIT.match(text) is not None
+
+
+def is_abbreviated_sha(text: str) -> bool:
+    return _SHORT_COMMIT.match(text) is not None
+
+
 def is_exact_version(text: str) -> bool:
     return _EXACT_VERSION.match(text.strip()) is not None
 

@@ -82,10 +82,6 @@ class RegoEngine:
         # the scan, inherited by forked workers.
         self.run_context: dict[str, Any] = {}
 
-    @property
-    def backend_name(self) -> str:
-        return self._backend.name
-
     def start(self) -> None:
         """Compile in the creating process, so policy errors stop the run before the scan."""
         self._deadline = time.monotonic() + self.limits.run

@@ -21,8 +21,6 @@ from policygate.rego.lexer import LexError, position_of
 from policygate.rego.outline import Outline, outline
 
 # Conftest's rule names: exactly these, or these plus `_suffix`.
-DENY_RULES = ("deny", "violation")
-WARN_RULES = ("warn",)
 EXCEPTION_RULE = "exception"
 CONTEXT_ROOT = "policygate"  # data.policygate: the run's context
 
@@ -93,9 +91,6 @@ class PolicySet:
     def uses_context(self) -> bool:
         """Does any module read data.policygate (then engines get it per document)?"""
         return any(_reads_context(module.outline) for module in self.modules)
-
-    def files_of(self, package: str) -> tuple[str, ...]:
-        return tuple(m.path for m in self.modules if m.package == package)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,12 @@
 """Workflow `uses:` must name a full commit SHA: tags and branches can be moved."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from policygate.model import Document, Severity, Violation
+from policygate.provenance.revisions import is_abbreviated_sha, is_commit_sha
 from policygate.rules import Rule, RuleContext, RuleDoc
 
-_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}\Z")
-_SHORT_SHA = re.compile(r"[0-9a-f]{7,39}\Z")
 
 
 def check(document: Document, ctx: RuleContext) -> Iterator[Violation]:
@@ -18,14 +16,14 @@ def check(document: Document, ctx: RuleContext) -> Iterator[Violation]:
     exempt = family_policy(ctx.sections, "actions").pinning.exempt
     for site in action_sites(document):
         ref = site.ref
-        if (ref is not None and _FULL_SHA.match(ref)) or exempt.matches(site.action.lower()):
+        if (ref is not None and is_commit_sha(ref)) or exempt.matches(site.action.lower()):
             continue
         repository = "/".join(site.action.split("/")[:2])
         pinned = f"{site.action}@<40-hex sha>"
         if not ref:
             problem = "has no @ref"
             comment = " # <version>"
-        elif _SHORT_SHA.match(ref):
+        elif is_abbreviated_sha(ref):
             problem = f"pins only an abbreviated SHA ({ref}), which can become ambiguous"
             comment = ""
         else:

@@ -17,7 +17,7 @@ def check(pod: PodSpec, ctx: RuleContext) -> Iterator[Violation]:
         if isinstance(host_path, dict):  # `hostPath: {}` is set; `hostPath: null` is not
             where = f" {show(host_path['path'])}" if "path" in host_path else ""
             yield Violation(
-                f"volume \"{volume_name(volume, index)}\" mounts the host path{where} "
+                f"volume {show(volume_name(volume, index))} mounts the host path{where} "
                 f"(hostPath): use an emptyDir, configMap, secret or persistentVolumeClaim "
                 f"volume instead",
                 pod.field_path("volumes", index, "hostPath"))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from policygate.kubernetes import PodSpec
 from policygate.model import Severity, Violation
 from policygate.rules import Rule, RuleContext, RuleDoc
-from policygate.rules.pss._common import sequence, volume_name
+from policygate.rules.pss._common import sequence, show, volume_name
 
 # `image` was added in place (1.33 binary, policy variant 1.0), so it is allowed at every
 # pinned version.
@@ -27,17 +27,17 @@ def check(pod: PodSpec, ctx: RuleContext) -> Iterator[Violation]:
         # A source is set when its value is an object (`emptyDir: {}`); null is unset.
         if any(isinstance(volume.get(source), dict) for source in ALLOWED_SOURCES):
             continue
-        name = volume_name(volume, index)
+        name = show(volume_name(volume, index))
         restricted = [source for source in RESTRICTED_SOURCES
                       if isinstance(volume.get(source), dict)]
         for source in restricted:
             yield Violation(
-                f"volume \"{name}\" uses restricted volume type \"{source}\": use one of "
+                f"volume {name} uses restricted volume type \"{source}\": use one of "
                 f"{_ALLOWED_TEXT} (for example a persistentVolumeClaim)",
                 pod.field_path("volumes", index, source))
         if not restricted and not isinstance(volume.get("hostPath"), dict):
             yield Violation(
-                f"volume \"{name}\" has no allowed volume source (unknown or missing type): "
+                f"volume {name} has no allowed volume source (unknown or missing type): "
                 f"use one of {_ALLOWED_TEXT}",
                 pod.field_path("volumes", index))
 
