@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from policygate.kubernetes import api_group
 from policygate.model import Finding, Suppression, format_path
+from policygate.suppress import is_meta
 
 BASELINE_VERSION = 1
 
@@ -25,8 +27,8 @@ class BaselineError(Exception):
 def fingerprint(finding: Finding) -> str:
     if finding.resource is not None:
         resource = finding.resource
-        identity = [resource.api_version.partition("/")[0] if "/" in resource.api_version else "",
-                    resource.kind, resource.namespace or "", resource.name or ""]
+        identity = [api_group(resource.api_version), resource.kind, resource.namespace or "",
+                    resource.name or ""]
         parts = [finding.rule, *identity, format_path(finding.path)]
     else:
         parts = [finding.rule, finding.file, " ".join(finding.message.split())]
@@ -64,7 +66,7 @@ def apply_baseline(findings: Iterable[Finding], known: Counter[str], origin: str
     kept, suppressed = [], []
     for finding in findings:
         key = fingerprint(finding)
-        if remaining[key] > 0 and not finding.rule.startswith("policygate/"):
+        if remaining[key] > 0 and not is_meta(finding):
             remaining[key] -= 1
             finding.suppression = Suppression("baseline", "present when the baseline was written",
                                               origin)

@@ -6,6 +6,7 @@ concern (Helm values, tool configs).
 """
 from __future__ import annotations
 
+from policygate.kubernetes import is_object
 from policygate.model import Document
 
 KUBERNETES = "kubernetes"
@@ -27,8 +28,7 @@ def document_kind(document: Document) -> str | None:
     data = document.data
     if not isinstance(data, dict):
         return None
-    api_version, kind = data.get("apiVersion"), data.get("kind")
-    if isinstance(api_version, str) and isinstance(kind, str) and api_version and kind:
+    if is_object(data):
         return KUBERNETES
     directory, _, name = document.file.rpartition("/")
     if (directory == ".github/workflows" or directory.endswith("/.github/workflows")) \

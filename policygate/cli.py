@@ -154,9 +154,7 @@ def _exit_code(report: Any, fail_on: str) -> int:
         click.echo(f"policygate: error: {failure}", err=True)
     if report.failures:
         return EXIT_ERROR
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    worst = report.worst()
-    return EXIT_FINDINGS if threshold and worst and worst >= threshold else EXIT_OK
+    return EXIT_FINDINGS if report.blocks(Severity.threshold(fail_on)) else EXIT_OK
 
 
 def _publish(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:

@@ -36,14 +36,20 @@ def api_group(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
 
-def as_resource(document: Document) -> Resource | None:
-    """A document is a Kubernetes object when it is a mapping with apiVersion and kind."""
-    data = document.data
+def is_object(data: Any) -> bool:
+    """A Kubernetes object is a mapping with a non-empty string apiVersion and kind."""
     if not isinstance(data, dict):
-        return None
+        return False
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+    return isinstance(api_version, str) and isinstance(kind, str) and bool(api_version) \
+        and bool(kind)
+
+
+def as_resource(document: Document) -> Resource | None:
+    data = document.data
+    if not is_object(data):
         return None
+    api_version, kind = data["apiVersion"], data["kind"]
     metadata = data.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     name = metadata.get("name") or metadata.get("generateName")

@@ -31,6 +31,15 @@ class Severity(enum.IntEnum):
         except KeyError:
             raise ValueError(f"unknown severity {text!r} (expected error, warning or note)") from None
 
+    @classmethod
+    def threshold(cls, fail_on: str) -> Severity | None:
+        """`--fail-on`: a severity, or None for `never` (no finding blocks)."""
+        return None if fail_on == "never" else cls.parse(fail_on)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
 
@@ -225,3 +234,14 @@ class Report:
 
     def worst(self) -> Severity | None:
         return max((finding.severity for finding in self.findings), default=None)
+
+    def blocks(self, fail_on: Severity | None) -> bool:
+        """Whether the findings fail the gate: the exit code, the check run, the commit
+        status and the review event all follow this one answer."""
+        worst = self.worst()
+        return fail_on is not None and worst is not None and worst >= fail_on
+
+    def severity_counts(self) -> str:
+        """`2 errors, 1 warning`: worst first, zero counts left out ("" when clean)."""
+        return ", ".join(plural(self.count(severity), str(severity))
+                         for severity in sorted(Severity, reverse=True) if self.count(severity))

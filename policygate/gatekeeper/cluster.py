@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from policygate import kubernetes
 from policygate.gatekeeper.match import Target
 from policygate.gatekeeper.objects import TESTS_GROUP, group_of
 from policygate.gatekeeper.review import group_version_kind, metadata
@@ -60,9 +61,7 @@ NAMESPACED_KINDS = frozenset({
 
 def is_object(data: Any) -> bool:
     """A Kubernetes object a cluster could hold (a gator Suite is not one)."""
-    return (isinstance(data, dict) and isinstance(data.get("apiVersion"), str)
-            and isinstance(data.get("kind"), str) and bool(data["apiVersion"])
-            and bool(data["kind"]) and group_of(data["apiVersion"]) != TESTS_GROUP)
+    return kubernetes.is_object(data) and group_of(data["apiVersion"]) != TESTS_GROUP
 
 
 def inventory_path(obj: dict[str, Any]) -> tuple[str, ...] | None:

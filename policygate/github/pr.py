@@ -59,10 +59,6 @@ def target(request: PrRequest, env: Mapping[str, str]) -> tuple[str, int]:
     return repository, pull["number"]
 
 
-def _threshold(fail_on: str) -> Severity | None:
-    return None if fail_on == "never" else Severity.parse(fail_on)
-
-
 def _settings(request: PrRequest, config: Any) -> tuple[tuple[str, ...], str, str]:
     section = config.sections.get("github") or {}
     reports = request.reports or tuple(section.get("reports") or DEFAULT_REPORTS)
@@ -109,7 +105,7 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
                 if request.check.config_file else None)
     setup = setup_from_github(client, repository, number, root, override)
     reports, name, review_event = _settings(request, setup.config)
-    fail_on = _threshold(request.fail_on)
+    fail_on = Severity.threshold(request.fail_on)
 
     results = []
     handle = None

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.approvals.context import PullRequestContext
-from policygate.github import verdict
 from policygate.github.api import GitHubClient, GitHubError
 from policygate.github.comment_text import resolved_comment, review_body, review_digest
 from policygate.github.diffmap import DiffIndex
@@ -85,7 +84,7 @@ def publish_review(client: GitHubClient, pr: PullRequestContext, report: Report,
         _post_review(client, pull, pr, report, options, plan, earlier, login, run)
         _tidy(client, plan, options, pr.head.sha, run)
         if options.event == "REQUEST_CHANGES" and not report.failures \
-                and not verdict.blocking(report, options.fail_on):
+                and not report.blocks(options.fail_on):
             _dismiss(client, earlier.change_requests, pr.head.sha, run)
     except Refused as error:
         return refused(PUBLISHER, error, **run.counts)
@@ -156,7 +155,7 @@ def _post_review(client: GitHubClient, pull: Any, pr: PullRequestContext, report
                  options: ReviewOptions, plan: ReviewPlan, earlier: _Earlier, login: str,
                  run: _Run) -> None:
     event = "COMMENT"
-    if options.event == "REQUEST_CHANGES" and verdict.blocking(report, options.fail_on):
+    if options.event == "REQUEST_CHANGES" and report.blocks(options.fail_on):
         event = "REQUEST_CHANGES"
         if pr.author == login:
             event = "COMMENT"

@@ -18,16 +18,8 @@ from __future__ import annotations
 
 from policygate.model import Report, Severity
 
-_NAMES = ((Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.NOTE, "note"))
-
-
-def blocking(report: Report, fail_on: Severity | None) -> bool:
-    """Whether the findings fail the gate (the exit code is 1 exactly when this holds)."""
-    return fail_on is not None and any(f.severity >= fail_on for f in report.findings)
-
-
 def check_conclusion(report: Report, fail_on: Severity | None) -> str:
-    if report.failures or blocking(report, fail_on):
+    if report.failures or report.blocks(fail_on):
         return "failure"
     return "neutral" if report.findings else "success"
 
@@ -35,17 +27,11 @@ def check_conclusion(report: Report, fail_on: Severity | None) -> str:
 def status_state(report: Report, fail_on: Severity | None) -> str:
     if report.failures:
         return "error"
-    return "failure" if blocking(report, fail_on) else "success"
+    return "failure" if report.blocks(fail_on) else "success"
 
 
 def counts(report: Report) -> str:
-    """`2 errors, 1 warning` (zero counts left out); `no findings`."""
-    parts = []
-    for severity, name in _NAMES:
-        number = report.count(severity)
-        if number:
-            parts.append(f"{number} {name}{'s' * (number != 1)}")
-    return ", ".join(parts) or "no findings"
+    return report.severity_counts() or "no findings"
 
 
 def title(report: Report, fail_on: Severity | None) -> str:
@@ -54,7 +40,7 @@ def title(report: Report, fail_on: Severity | None) -> str:
         return f"the check could not complete ({counts(report)} so far)"
     if not report.findings:
         return "no findings"
-    if blocking(report, fail_on):
+    if report.blocks(fail_on):
         return f"{counts(report)} — fails on {fail_on}"
     below = "never fails" if fail_on is None else f"fails only on {fail_on}"
     return f"{counts(report)} — not blocking ({below})"

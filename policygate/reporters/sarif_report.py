@@ -18,7 +18,6 @@ from policygate.rules.catalog import CatalogEntry, catalog
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
-_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 _SUPPRESSION_KINDS = {"comment": "inSource", "annotation": "inSource",
                       "exception": "external", "baseline": "external"}
 
@@ -37,7 +36,7 @@ def _rule(rule_id: str, entry: CatalogEntry | None, severity: Severity) -> dict[
         "name": rule_id.replace("/", "_").replace("-", "_"),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": entry.doc.rationale if entry and entry.doc else summary},
-        "defaultConfiguration": {"level": _LEVELS[entry.severity if entry else severity]},
+        "defaultConfiguration": {"level": str(entry.severity if entry else severity)},
         "properties": {"tags": ["policygate", rule_id.partition("/")[0]]},
     }
     if entry and entry.doc:
@@ -61,7 +60,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     if region:
         physical["region"] = region
     result: dict[str, Any] = {
-        "ruleId": finding.rule, "ruleIndex": rule_index, "level": _LEVELS[finding.severity],
+        "ruleId": finding.rule, "ruleIndex": rule_index, "level": str(finding.severity),
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {"policygate/v1": fingerprint(finding)},

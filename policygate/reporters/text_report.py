@@ -1,15 +1,11 @@
 """`path:line:col: severity [rule] message` — the format editors and terminals link."""
 from __future__ import annotations
 
-from policygate.model import Finding, Report, Severity
+from policygate.model import Finding, Report, Severity, plural
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
 _RESET = "\033[0m"
 _BOLD = "\033[1m"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def format_line(finding: Finding, color: bool) -> str:
@@ -24,13 +20,10 @@ def format_line(finding: Finding, color: bool) -> str:
 
 
 def summary_line(report: Report) -> str:
-    counts = [_plural(report.count(s), str(s)) for s in Severity.__members__.values()
-              if report.count(s)]
-    counts.reverse()  # errors first
     files = len({finding.file for finding in report.findings})
     suppressed = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
-    return (f"{', '.join(counts)} in {_plural(files, 'file')} "
-            f"({_plural(report.files, 'file')}, {_plural(report.resources, 'resource')} checked"
+    return (f"{report.severity_counts()} in {plural(files, 'file')} "
+            f"({plural(report.files, 'file')}, {plural(report.resources, 'resource')} checked"
             f"{suppressed})")
 
 

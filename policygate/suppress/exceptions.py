@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
 
 from policygate.config import ConfigException
-from policygate.globs import match_any
+from policygate.globs import match_any, match_name
 from policygate.model import Finding, Severity, Suppression
 from policygate.rules import rule_matches
 from policygate.suppress import EXPIRED, UNUSED, RulePredicate, is_meta, meta_finding
@@ -23,10 +22,9 @@ def _matches(exception: ConfigException, finding: Finding) -> bool:
         if pattern is None:
             continue
         value = getattr(finding.resource, attribute, None) if finding.resource else None
-        if value is None or not fnmatchcase(value, pattern):
+        if value is None or not match_name(pattern, value):
             return False
     return True
-
 
 
 def apply_exceptions(findings: Iterable[Finding], exceptions: tuple[ConfigException, ...],
