@@ -109,7 +109,7 @@ def _diff_context(selection: SourceSelection) -> dict[str, Any]:
         return {}
     return {"diff": {
         "base": changes.base, "head": changes.head,
-        "files": [{"path": c.path, "status": c.status, "previous_path": c.old_path
+        "files": [{"path": c.path, "status": c.status_word, "previous_path": c.old_path
                    if c.status in "RC" else None} for c in changes.changes],
         "deleted": changes.deleted}}
 

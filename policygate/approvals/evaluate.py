@@ -33,6 +33,7 @@ class NodeResult:
     reason: str
     children: tuple[NodeResult, ...] = ()
     rule: RuleResult | None = None
+    operator: str = "rule"                  # rule | and | or, as in the policy tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +146,11 @@ def evaluate_rule(rule: ApprovalRule, facts: ChangeFacts) -> RuleResult:
     if unknown_teams and missing or owner_unknown and gaps:
         team = sorted(unknown_teams or set(owner_unknown))[0]
         return RuleResult(rule, ERROR, f"{reason}; {facts.team_problem(team)}", tuple(counted))
+    candidates = _candidates(rule, facts, counted, excluded) if missing else ()
     parts = []
     if missing:
         parts.append(f"needs {missing} more approval{'s' if missing > 1 else ''} from "
-                     + "; ".join(_candidates(rule, facts, counted, excluded)))
+                     + "; ".join(candidates))
     if gaps:
         path, owners = gaps[0]
         more = f" (and {len(gaps) - 1} more files)" if len(gaps) > 1 else ""
@@ -157,8 +159,7 @@ def evaluate_rule(rule: ApprovalRule, facts: ChangeFacts) -> RuleResult:
     if not_counted:
         parts.append("not counted: " + ", ".join(not_counted))
     return RuleResult(rule, PENDING, f"{reason}; " + "; ".join(parts), tuple(counted), missing,
-                      _candidates(rule, facts, counted, excluded) if missing else
-                      tuple(o for _, owners in gaps for o in owners))
+                      candidates if missing else tuple(o for _, owners in gaps for o in owners))
 
 
 def _combine(operator: str, statuses: list[str]) -> str:
@@ -183,7 +184,7 @@ def _evaluate_node(node: PolicyNode, results: dict[str, RuleResult]) -> NodeResu
     label = "all of" if node.operator == "and" else "any of"
     counts = {s: sum(c.status == s for c in children) for s in (APPROVED, PENDING, SKIPPED, ERROR)}
     reason = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return NodeResult(label, status, reason, children)
+    return NodeResult(label, status, reason, children, operator=node.operator)
 
 
 def _disapprovals(config: ApprovalConfig, facts: ChangeFacts) -> tuple[Disapproval, ...]:

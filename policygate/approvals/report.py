@@ -19,7 +19,8 @@ def _finding(rule: str, severity: Severity, message: str, file: str, line: int) 
     return Finding(rule, severity, message, file, Location(line, 1, line), source="approvals")
 
 
-def _blocking(node: NodeResult, alternatives: tuple[str, ...] = ()) -> list[tuple[NodeResult, tuple[str, ...]]]:
+def _blocking(node: NodeResult, alternatives: tuple[str, ...] = ()
+              ) -> list[tuple[NodeResult, tuple[str, ...]]]:
     """Leaves that keep a non-approved subtree from being approved, with their alternatives."""
     if node.status in (APPROVED, SKIPPED):
         return []
@@ -27,7 +28,8 @@ def _blocking(node: NodeResult, alternatives: tuple[str, ...] = ()) -> list[tupl
         return [(node, alternatives)]
     found = []
     for child in node.children:
-        others = tuple(c.label for c in node.children if c is not child) if node.label == "any of" else ()
+        others = (tuple(c.label for c in node.children if c is not child)
+                  if node.operator == "or" else ())
         found += _blocking(child, alternatives + others)
     return found
 

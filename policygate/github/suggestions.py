@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policygate.model import Document, FieldPath, Finding
+from policygate.reporters.markdown import fence_for
 
 MAX_BYTES = 1024 * 1024                 # files larger than this get no suggestion
 _FIX = re.compile(r"(?P<key>[A-Za-z_][\w.-]*): (?P<value>\S.*)")
@@ -44,8 +45,7 @@ class Suggestion:
 
     def markdown(self) -> str:
         """The suggestion block, fenced so that the content cannot close it."""
-        longest = max((len(run) for run in re.findall(r"`+", self.text)), default=0)
-        fence = "`" * max(3, longest + 1)
+        fence = fence_for(self.text, 3)
         return f"{fence}suggestion\n{self.text}\n{fence}"
 
 

@@ -20,6 +20,12 @@ def cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:max(0, limit - 1)] + "…"
 
 
+def fence_for(text: str, minimum: int) -> str:
+    """A backtick fence longer than any backtick run in `text`, so `text` cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(minimum, longest + 1)
+
+
 def _clean(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
@@ -40,8 +46,7 @@ def code_span(text: str, limit: int = 300, *, table: bool = True) -> str:
     if table:
         text = text.replace("|", "\\|")
     text = text.replace("@", _NO_MENTION)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
+    fence = fence_for(text, 1)
     padding = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{padding}{text}{padding}{fence}"
 
@@ -49,8 +54,7 @@ def code_span(text: str, limit: int = 300, *, table: bool = True) -> str:
 def fenced_block(text: str, info: str = "", limit: int = 20_000) -> str:
     """A code block the content cannot close: the fence is longer than any backtick run."""
     text = _clean(cap(text, limit)).replace("@", _NO_MENTION)
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
-    fence = "`" * max(3, longest + 1)
+    fence = fence_for(text, 3)
     return f"{fence}{info}\n{text.rstrip(chr(10))}\n{fence}"
 
 

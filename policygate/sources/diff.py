@@ -24,6 +24,12 @@ class Hunk:
     new_count: int
 
 
+# git's status letters in the words GitHub uses for a pull request's files (T, a type
+# change such as file -> symlink, is GitHub's "changed").
+_STATUS_WORDS = {"A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied",
+                 "T": "changed"}
+
+
 @dataclass(slots=True)
 class FileChange:
     path: str                      # the new path (renames are reported under it)
@@ -38,6 +44,12 @@ class FileChange:
     @property
     def deleted(self) -> bool:
         return self.status == "D"
+
+    @property
+    def status_word(self) -> str:
+        """The status as a pull request's file list says it, so a Rego policy reads
+        `data.policygate.diff` and `data.policygate.pr.files` the same way."""
+        return _STATUS_WORDS.get(self.status, "changed")
 
     def added_lines(self) -> list[tuple[int, int]]:
         """Inclusive new-side line ranges that were added or changed."""
@@ -70,12 +82,10 @@ def parse_raw(output: bytes) -> list[FileChange]:
             path = fields[index + 2].decode("utf-8", "surrogateescape")
             index += 3
         else:
-            old_path = None
             path = fields[index + 1].decode("utf-8", "surrogateescape")
+            old_path = None if kind == "A" else path
             index += 2
-        changes.append(FileChange(path, kind, old_path if kind in "RC" else
-                                  (path if kind != "A" else None), old_id, new_id,
-                                  old_mode, new_mode))
+        changes.append(FileChange(path, kind, old_path, old_id, new_id, old_mode, new_mode))
     return changes
 
 

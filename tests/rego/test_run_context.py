@@ -15,6 +15,13 @@ deny contains msg if {
   msg := sprintf("deleted %s", [path])
 }
 """
+STATUSES = """package main
+
+deny contains msg if {
+  some change in data.policygate.diff.files
+  msg := sprintf("%s %s from %v", [change.status, change.path, change.previous_path])
+}
+"""
 APPROVAL = """package main
 
 deny contains msg if {
@@ -36,6 +43,24 @@ def test_policies_see_deleted_files_in_diff_mode(tmp_path):
                   "--diff", "HEAD~1", cwd=repo.root)
     assert [(f["rule"], f["file"], f["message"]) for f in run.json()["findings"]] == [
         ("rego/main", "kept.yaml", "deleted gone.yaml")]
+
+
+def test_diff_file_statuses_use_the_pull_request_words(tmp_path):
+    """`data.policygate.diff.files[].status` reads like `data.policygate.pr.files`, so one
+    policy works locally and in a PR."""
+    repo = Repo(tmp_path / "r")
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: {k: '%s'}\n"
+    repo.commit({"old.yaml": config % ("a", "long enough to be a rename " * 4),
+                 "edit.yaml": config % ("b", "1"), "gone.yaml": "kind: Secret\n" + "# retired\n" * 20,
+                 "policy/main.rego": STATUSES}, "base")
+    repo.git("mv", "old.yaml", "moved.yaml")
+    repo.git("rm", "-q", "gone.yaml")
+    repo.commit({"edit.yaml": config % ("b", "2"), "new.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-d}\n"}, "change")
+    run = run_cli("check", "--format", "json", "--select", "rego", "--policy", "policy",
+                  "--diff", "HEAD~1", cwd=repo.root)
+    assert sorted(f["message"] for f in run.json()["findings"] if f["file"] == "new.yaml") == [
+        "added new.yaml from null", "modified edit.yaml from null",
+        "removed gone.yaml from null", "renamed moved.yaml from old.yaml"]
 
 
 def test_policies_see_the_pull_request_and_its_approvals(repo):  # noqa: F811
