@@ -174,6 +174,33 @@ def _check_rule_pattern(pattern: str, document: Document, path: tuple[Any, ...],
                           f"{pattern!r}{_suggest(pattern, _rule_ids())} (see `policygate rules`)")
 
 
+def _check_params(pattern: str, params: dict[str, Any], document: Document,
+                  display: str) -> None:
+    """Each parameter must be one that a rule under `pattern` declares, with a value its
+    schema accepts: a misspelt parameter silently ignored would be a silent pass."""
+    if not params:
+        return
+    import jsonschema
+
+    from policygate.rules import all_rules, rule_matches
+
+    declared = {param.name: param for rule in all_rules() if rule_matches(rule.id, pattern)
+                for param in rule.params}
+    for name, value in params.items():
+        path: tuple[Any, ...] = ("rules", pattern, "params", name)
+        if name not in declared:
+            valid = (f" (valid: {', '.join(sorted(declared))})" if declared
+                     else " (it takes none)")
+            raise ConfigError(f"{_position(document, path, display)}: {pattern} has no "
+                              f"parameter {name!r}{_suggest(name, sorted(declared))}{valid}")
+        validator = jsonschema.Draft202012Validator(declared[name].schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if error is not None:
+            path += tuple(error.absolute_path)
+            raise ConfigError(f"{_position(document, path, display)}: `{format_path(path)}`: "
+                              f"{error.message}")
+
+
 def _rule_setting(value: Any) -> RuleSetting:
     if value is False or value == "off":
         return RuleSetting(enabled=False)
@@ -245,6 +272,7 @@ def parse_config(raw: bytes, display: str) -> Config:
     for pattern, value in (data.get("rules") or {}).items():
         _check_rule_pattern(pattern, document, ("rules", pattern), display)
         rules[pattern] = _rule_setting(value)
+        _check_params(pattern, rules[pattern].params, document, display)
     paths = data.get("paths") or {}
     limits = dataclasses.replace(Limits(), **(data.get("limits") or {}))
     return Config(

@@ -35,9 +35,8 @@ class Selection:
 @dataclass(slots=True)
 class Settings:
     selection: Selection = field(default_factory=Selection)
-    pss_level: str = "baseline"                # the enforced level: its violations are errors
     pss_warn_level: str | None = "restricted"  # a stricter level reported as warnings
-    context: RuleContext = field(default_factory=RuleContext)
+    context: RuleContext = field(default_factory=RuleContext)  # pss_level: the enforced level
     limits: Limits = field(default_factory=Limits)
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exceptions: tuple[ConfigException, ...] = ()
@@ -52,10 +51,9 @@ class Settings:
         exact = self.rules.get(rule_id)
         if family is None or exact is None:
             return exact or family or RuleSetting()
-        return RuleSetting(
+        return RuleSetting(  # params reach the checks through RuleContext.params_for
             enabled=exact.enabled if exact.enabled is not None else family.enabled,
-            severity=exact.severity or family.severity,
-            params={**family.params, **exact.params})
+            severity=exact.severity or family.severity)
 
     def severity_of(self, rule: Rule) -> Severity | None:
         """Severity of a built-in rule in this run, or None when it does not run.
@@ -69,7 +67,7 @@ class Settings:
         severity: Severity | None = rule.severity
         if rule.level is not None:
             rank = PSS_LEVELS.index(rule.level)
-            if rank <= PSS_LEVELS.index(self.pss_level):
+            if rank <= PSS_LEVELS.index(self.context.pss_level):
                 severity = Severity.ERROR
             elif self.pss_warn_level is not None and rank <= PSS_LEVELS.index(self.pss_warn_level):
                 severity = Severity.WARNING
@@ -156,7 +154,6 @@ def build_settings(config: Config, select: tuple[str, ...] = (), ignore: tuple[s
     level = pss_level or config.pss.get("level", "baseline")
     return Settings(
         selection=Selection(select, ignore),
-        pss_level=level,
         pss_warn_level=None if warn == "none" else warn,
         context=RuleContext(pss_version=parse_pss_version(version), pss_level=level,
                             params=params, sections=dict(config.sections)),

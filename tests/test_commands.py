@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from policygate.rules import all_rules
 from tests.conftest import run_cli
@@ -36,6 +37,19 @@ def test_explain_gives_rationale_examples_and_suppression():
         assert section in text
     assert "    privileged: true" in text
     assert "# policygate: ignore[pss/privileged] <reason>" in text
+
+
+def test_explain_lists_a_rule_parameters_with_a_config_example_that_loads(write):
+    text = run_cli("explain", "pss/host-ports").stdout
+    example = ("  rules:\n    pss/host-ports: {params: {allowed: [9100]}}\n")
+    assert "Parameters (in .policygate.yaml):\n  allowed: host ports the platform accepts" in text
+    assert example in text
+    root = write({".policygate.yaml": textwrap.dedent(example),
+                  "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                              "  containers: [{name: a, image: a:1, ports: [{hostPort: 9100}]}]\n"})
+    run = run_cli("check", "--select", "pss/host-ports", "pod.yaml", cwd=root)
+    assert (run.exit_code, run.stdout, run.stderr) == (0, "", "")
+    assert "Parameters" not in run_cli("explain", "pss/privileged").stdout
 
 
 def test_every_builtin_rule_has_documentation():

@@ -55,6 +55,14 @@ def _no_validation_cache(monkeypatch):
     ("- rules\n", ".policygate.yaml:1:1: the config must be a mapping of settings"),
     ("pss: {}\n---\nrules: {}\n", ".policygate.yaml:3:1: the config must be a single YAML document"),
     ("pss: {}\npss: {level: restricted}\n", ".policygate.yaml:2:1: duplicate key 'pss'"),
+    ("rules:\n  pss/host-ports:\n    params: {alowed: [80]}\n",
+     ".policygate.yaml:3:14: pss/host-ports has no parameter 'alowed' — did you mean "
+     "'allowed'? (valid: allowed)"),
+    ("rules:\n  pss/privileged:\n    params: {allowed: [80]}\n",
+     ".policygate.yaml:3:14: pss/privileged has no parameter 'allowed' (it takes none)"),
+    ("rules:\n  pss/host-ports:\n    params:\n      allowed: [80, 70000]\n",
+     ".policygate.yaml:4:21: `rules[\"pss/host-ports\"].params.allowed[1]`: 70000 is greater "
+     "than the maximum of 65535"),
 ])
 def test_config_errors_name_file_line_and_key_and_exit_2(write, config, message):
     root = write({".policygate.yaml": config, "pod.yaml": POD})

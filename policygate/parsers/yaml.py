@@ -30,14 +30,6 @@ class Limits:
     max_depth: int = 128
     max_nodes: int = 1_000_000
 
-    # Settings users raise in `.policygate.yaml` (`limits:` section); named in messages.
-    SETTINGS = {
-        "max_file_bytes": "limits.max_file_bytes",
-        "max_documents": "limits.max_documents",
-        "max_depth": "limits.max_depth",
-        "max_nodes": "limits.max_nodes",
-    }
-
 
 @dataclass(slots=True)
 class ParsedFile:
@@ -219,10 +211,10 @@ def _finding(rule: str, severity: Severity, message: str, file: str,
 
 
 def limit_finding(file: str, limit: str, value: int, what: str, line: int = 1) -> Finding:
-    setting = Limits.SETTINGS[limit]
+    """`limit` is a Limits field, which is also its key under `limits:` in the config."""
     return _finding("parse/limit-exceeded", Severity.ERROR,
                     f"{what} exceeds the limit of {value:,} ({limit}); the file was not "
-                    f"checked past this point — raise `{setting}` in .policygate.yaml if "
+                    f"checked past this point — raise `limits.{limit}` in .policygate.yaml if "
                     f"this is legitimate", file, line)
 
 

@@ -38,6 +38,17 @@ class RuleDoc:
     fix: str
 
 
+@dataclass(frozen=True, slots=True)
+class RuleParam:
+    """A setting a rule takes under `rules: {<id>: {params: {<name>: ...}}}`; the config
+    loader validates the value against `schema`, so a check can trust what it reads."""
+
+    name: str
+    schema: dict[str, Any]
+    help: str
+    example: str          # the YAML flow value `policygate explain` shows
+
+
 @dataclass(slots=True)
 class RuleContext:
     """Settings a check may consult; built once per run from options and config."""
@@ -69,6 +80,7 @@ class Rule:
     check: Callable[..., Iterable[Violation]]
     doc: RuleDoc
     level: str | None = None        # Pod Security Standards level, for pss/ rules
+    params: tuple[RuleParam, ...] = ()
 
     @property
     def family(self) -> str:

@@ -6,7 +6,7 @@ import textwrap
 from dataclasses import dataclass
 
 from policygate.model import Severity
-from policygate.rules import PIPELINE_RULES, RuleDoc, all_rules
+from policygate.rules import PIPELINE_RULES, RuleDoc, RuleParam, all_rules
 
 
 @dataclass(slots=True)
@@ -16,10 +16,12 @@ class CatalogEntry:
     level: str | None
     summary: str
     doc: RuleDoc | None
+    params: tuple[RuleParam, ...] = ()
 
 
 def catalog() -> list[CatalogEntry]:
-    entries = [CatalogEntry(r.id, r.severity, r.level, r.summary, r.doc) for r in all_rules()]
+    entries = [CatalogEntry(r.id, r.severity, r.level, r.summary, r.doc, r.params)
+               for r in all_rules()]
     entries += [CatalogEntry(rule_id, severity, None, summary, None)
                 for rule_id, (severity, summary) in PIPELINE_RULES.items()]
     return entries
@@ -51,6 +53,11 @@ def explain_rule(rule_id: str) -> str | None:
         parts += ["Why:", textwrap.fill(entry.doc.rationale, 88), "",
                   "Fails:", _block(entry.doc.bad), "", "Passes:", _block(entry.doc.good), "",
                   "Fix:", textwrap.fill(entry.doc.fix, 88), ""]
+    if entry.params:
+        parts += ["Parameters (in .policygate.yaml):"]
+        parts += [f"  {p.name}: {p.help}" for p in entry.params]
+        example = ", ".join(f"{p.name}: {p.example}" for p in entry.params)
+        parts += [f"  rules:\n    {entry.id}: {{params: {{{example}}}}}", ""]
     if not entry.id.startswith("policygate/"):
         parts += [
             "Suppress (always with a reason):",

@@ -63,7 +63,7 @@ def test_zero_or_unset_host_ports_pass(write, kind):
 
 
 def test_host_port_zero_is_unset_but_any_other_value_is_forbidden(write):
-    # No allow-list or range: even a high port is forbidden; 0 means "no host port".
+    # Without an `allowed` list even a high port is forbidden; 0 means "no host port".
     text = as_pod("""
 containers:
   - name: web
@@ -74,3 +74,34 @@ containers:
       - {containerPort: 3, hostPort: null}
 """)
     assert_marked(run_rule(write, text, RULE), text)
+
+
+ALLOWED = """
+containers:
+  - name: node-exporter
+    image: prom/node-exporter:v1.8.2
+    ports:
+      - {containerPort: 9100, hostPort: 9100}
+      - {containerPort: 9101, hostPort: 9101}  # <- pss/host-ports @hostPort
+initContainers:
+  - name: dns
+    image: busybox:1.36
+    ports:
+      - {containerPort: 53, hostPort: 53, protocol: UDP}
+"""
+
+
+def test_ports_on_the_configured_known_list_pass_and_others_still_fail(write):
+    write({".policygate.yaml": "rules:\n  pss/host-ports: {params: {allowed: [9100, 53]}}\n"})
+    text = as_pod(ALLOWED)
+    findings = assert_marked(run_rule(write, text, RULE), text)
+    assert findings[0]["message"].startswith('container "node-exporter" uses hostPort 9101')
+
+
+def test_family_params_reach_the_rule_and_the_rule_own_params_win(write):
+    write({".policygate.yaml": "rules:\n  pss: {params: {allowed: [9101]}}\n"
+                               "  pss/host-ports: {params: {allowed: [9100, 53]}}\n"})
+    text = as_pod(ALLOWED)
+    assert_marked(run_rule(write, text, RULE), text)
+    write({".policygate.yaml": "rules:\n  pss: {params: {allowed: [9100, 9101, 53]}}\n"})
+    assert_clean(run_rule(write, text, RULE))
