@@ -13,9 +13,9 @@ Modes (`--filter-mode`), from strictest to loosest:
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-
 from typing import TYPE_CHECKING
 
 from policygate.model import Document, Finding
@@ -32,11 +32,14 @@ def _overlaps(ranges: Iterable[tuple[int, int]], first: int, last: int) -> bool:
     return any(start <= last and first <= end for start, end in ranges)
 
 
-def _document_span(documents: list[Document], line: int) -> tuple[int, int] | None:
-    for document in documents:
-        if document.start_line <= line <= document.end_line:
-            return document.start_line, document.end_line
-    return None
+def _document_span(documents: list[Document], starts: list[int], line: int
+                   ) -> tuple[int, int] | None:
+    """The lines of the document holding `line` (documents are in file order, so a
+    bisect keeps a file with thousands of documents and findings linear)."""
+    index = bisect_right(starts, line) - 1
+    if index < 0 or line > documents[index].end_line:
+        return None
+    return documents[index].start_line, documents[index].end_line
 
 
 def keep_changed(findings: list[Finding], mode: str, change: FileChange,
@@ -51,6 +54,7 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
                   for start, end in change.touched_lines()]
     else:
         ranges = change.touched_lines()
+    starts = [document.start_line for document in documents]
     kept = []
     for finding in findings:
         if finding.location is None:
@@ -58,7 +62,7 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
             continue
         line = finding.location.line
         if mode == "resource":
-            span = _document_span(documents, line)
+            span = _document_span(documents, starts, line)
             if span is None:  # outside every resource (a syntax error): the file's problem
                 kept.append(finding)
                 continue
