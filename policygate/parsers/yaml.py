@@ -122,10 +122,31 @@ def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 _Loader.yaml_implicit_resolvers = _kubernetes_resolvers()
 _Loader.bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
 
-# An anchor (`&name`) where a node may start: after a key, a list dash, a flow opener,
-# a tag, or alone on a line. `&&` in shell commands and `&` in URLs do not count. A miss
-# is safe: the fast builder still counts every node and level against the limits.
-_ANCHOR = re.compile(r"(?:^|[-?:,\[{]|!\S*)[ \t]*&(?=[^\s,\[\]{}])", re.M)
+_NOT_ANCHOR_NAME = frozenset(" \t\r\n,[]{}")
+
+
+def _has_anchor(text: str) -> bool:
+    """An anchor (`&name`) where a node may start: after a key, a list dash, a flow
+    opener, a tag, or alone on a line. `&&` in shell commands and `&` in URLs do not
+    count. A miss is safe: the fast builder still counts every node and level against the
+    limits. Scans from each `&` (str.find) rather than with a regex tried at every
+    position, which cost 50 µs per KB of every file."""
+    index = text.find("&")
+    while index != -1:
+        following = text[index + 1:index + 2]
+        if following and following not in _NOT_ANCHOR_NAME:
+            start = index
+            while start and text[start - 1] in " \t":
+                start -= 1
+            if start == 0 or text[start - 1] in "\n-?:,[{":
+                return True
+            if start != index:  # a word, then blanks: is the word a tag (`!!str &a`)?
+                line = text.rfind("\n", 0, start) + 1
+                word = max(text.rfind(" ", line, start), text.rfind("\t", line, start)) + 1
+                if text.startswith("!", max(word, line)):
+                    return True
+        index = text.find("&", index + 1)
+    return False
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -360,7 +381,7 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     """Parse every document; stop at the first syntax error but keep what came before."""
     documents: list[Document] = []
     findings: list[Finding] = []
-    shared = _ANCHOR.search(text) is not None
+    shared = _has_anchor(text)
     loader = _Loader(text)
     index = 0
     try:
