@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from policygate.locate import locate
 from policygate.model import parse_path
 from policygate.parsers import parse_bytes
-from policygate.parsers.yaml import Limits, parse_yaml
+from policygate.parsers.yaml import Limits, _has_anchor, parse_yaml
 from tests.conftest import run_cli
 
 PRIVILEGED_POD = """apiVersion: v1
@@ -124,6 +126,19 @@ def test_alias_bomb_is_refused_quickly_with_the_limit_named():
     assert finding.rule == "parse/limit-exceeded"
     assert "max_nodes" in finding.message and "limits.max_nodes" in finding.message
     assert elapsed < 5  # a hang, not a benchmark: the expanded graph has 10^9 nodes
+
+
+@pytest.mark.parametrize("text, anchored", [
+    ("a: &x 1\nb: *x\n", True), ("- &x 1\n", True), ("&x\n", True), ("  &x a: 1\n", True),
+    ("a: !!str &x 1\n", True), ("a: !t\t&x 1\n", True), ("{a: &x 1}\n", True),
+    ("[1, &x 1]\n", True), ("? &x k\n: v\n", True),
+    ("cmd: make && make install\n", False), ("url: https://h/?a=1&b=2\n", False),
+    ("a: & x\n", False), ("a: '&&'\n", False), ("a: b &x\n", False), ("a: &\n", False),
+])
+def test_anchor_detection_finds_anchors_where_yaml_allows_them(text, anchored):
+    """Only files with anchors take the slower alias-aware path; shell `&&` and URL
+    query strings must not send a file there."""
+    assert _has_anchor(text) is anchored
 
 
 def test_recursive_alias_is_invalid_not_a_hang():
