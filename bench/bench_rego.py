@@ -55,7 +55,7 @@ def document(index: int) -> dict:
 
 
 def refs(count: int) -> list[DocumentRef]:
-    return [DocumentRef(f"deploy/app-{i // 10}.yaml", i % 10, "kubernetes",
+    return [DocumentRef(f"deploy/app-{i // 10}.yaml", i % 10, i % 10, "kubernetes",
                         ResourceId("apps/v1", "Deployment", "shop", f"app-{i}"), document(i))
             for i in range(count)]
 

@@ -1,0 +1,28 @@
+"""The bench/ scripts still run against the current code (they are not timed here: the
+numbers belong in closing notes, not in assertions)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.mark.parametrize("script, args, expected", [
+    ("bench_check.py", ["--resources", "40", "--repeat", "1"],
+     ["full scan: 40 resources in 4 files:", "one-file check (10 resources):",
+      "--diff main (one file changed) in a 4-file repository:",
+      "--staged (one file) in a 4-file repository:"]),
+    ("bench_rego.py", ["--documents", "20", "--skip-scan"],
+     ["regopy        compile", "opa (fake)    upload"]),
+])
+def test_bench_script_runs_on_a_small_input(script, args, expected):
+    run = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    for start in expected:
+        assert any(line.startswith(start) for line in lines), run.stdout
