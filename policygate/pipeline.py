@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from policygate.sources.files import SourceFile
 
 if TYPE_CHECKING:
     from policygate.engines import DocumentRef, PolicyEngine
+    from policygate.render.session import RenderSession
     from policygate.sources.diff import FileChange
 
 # Stages that only some runs need (suppressions, diff filters, engines, baselines) are
@@ -139,6 +140,35 @@ def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
     return kept, suppressed
 
 
+@dataclass(slots=True)
+class Judged:
+    """One document's findings, and what it is (for counts and reports)."""
+
+    findings: list[Finding]
+    kind: str | None
+    resource: Resource | None
+
+
+def judge_document(document: Document, position: int, rule_set: RuleSet, failures: list[str],
+                   documents: list[DocumentRef]) -> Judged:
+    """Every rule and engine on one document (a file's, or a rendered one)."""
+    kind = document_kind(document)
+    if kind is None:
+        # Not ours, but a team's own policy may well judge it (Conftest semantics).
+        return Judged(_run_engines(document, position, None, None, rule_set, failures,
+                                   documents), None, None)
+    resource = as_resource(document) if kind == KUBERNETES else None
+    findings: list[Finding] = []
+    for problem in document.problems:
+        problem.resource = resource.id if resource is not None else None
+        findings.append(problem)
+    findings.extend(_evaluate(document, kind, resource, rule_set.active,
+                              rule_set.settings.context, failures))
+    findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
+                                 documents))
+    return Judged(findings, kind, resource)
+
+
 def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
                 change: FileChange | None = None) -> FileResult:
     settings = rule_set.settings
@@ -149,23 +179,12 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     checked: list[tuple[str, ResourceId]] = []
     resources = 0
     for position, document in enumerate(parsed.documents):
-        kind = document_kind(document)
-        if kind is None:
-            # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            findings.extend(_run_engines(document, position, None, None, rule_set, failures,
-                                         documents))
-            continue
-        resources += 1
-        resource = as_resource(document) if kind == KUBERNETES else None
-        if resource is not None:
-            checked.append((file, resource.id))
-        for problem in document.problems:
-            problem.resource = resource.id if resource is not None else None
-            findings.append(problem)
-        findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
-                                  failures))
-        findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
-                                     documents))
+        judged = judge_document(document, position, rule_set, failures, documents)
+        findings.extend(judged.findings)
+        if judged.kind is not None:
+            resources += 1
+        if judged.resource is not None:
+            checked.append((file, judged.resource.id))
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 
@@ -215,20 +234,24 @@ def _worker_count(files: int, jobs: int | None) -> int:
 def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | None = None,
               full_scan: bool = False, today: datetime.date | None = None,
               engines: Sequence[PolicyEngine] = (), notes: Sequence[Finding] = (),
-              base_sources: Sequence[SourceFile] | None = None) -> Report:
+              base_sources: Sequence[SourceFile] | None = None,
+              renders: RenderSession | None = None) -> Report:
     """Check every source.
 
     `full_scan` says the whole repository was scanned, which is when a config exception
     without a file pattern can be called unused; `notes` are findings from the source
     stage (skipped files); `base_sources` are the base versions of changed files, whose
-    findings are not reported again (`--filter-mode new`).
+    findings are not reported again (`--filter-mode new`); `renders` are the kustomize
+    and helm renders already started, judged once the files are done.
     """
     sources = list(sources)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []
     try:  # the engines of this process serve every scan of the run, then close once
-        report = _scan(sources, jobs, documents)
+        report = _scan(sources, jobs, documents, renders.poll if renders else None)
+        if renders is not None:
+            renders.merge(report, rule_set, {s.display for s in sources})
         if documents:
             from policygate.combine import run_combined
 
@@ -236,7 +259,7 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
         if base_sources is not None:
             from policygate.filtering import subtract_existing
 
-            existing = _scan(list(base_sources), jobs, [])
+            existing = _scan(list(base_sources), jobs, [], None)
             report.findings = subtract_existing(report.findings, existing.findings)
             report.failures.extend(existing.failures)
     finally:
@@ -247,21 +270,21 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     return report
 
 
-def _scan(sources: list[SourceFile], jobs: int | None,
-          documents: list[DocumentRef]) -> Report:
+def _scan(sources: list[SourceFile], jobs: int | None, documents: list[DocumentRef],
+          poll: Callable[[], None] | None) -> Report:
     # Parsing makes millions of short-lived, acyclic objects: let reference counting free
     # them and keep the cycle collector from rescanning everything imported (~10% faster).
     gc.freeze()
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
     try:
-        return _scan_files(sources, jobs, documents)
+        return _scan_files(sources, jobs, documents, poll)
     finally:
         gc.set_threshold(*threshold)
 
 
-def _scan_files(sources: list[SourceFile], jobs: int | None,
-                documents: list[DocumentRef]) -> Report:
+def _scan_files(sources: list[SourceFile], jobs: int | None, documents: list[DocumentRef],
+                poll: Callable[[], None] | None) -> Report:
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
@@ -270,18 +293,21 @@ def _scan_files(sources: list[SourceFile], jobs: int | None,
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_close_at_exit)
         try:
             report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources),
-                            documents)
+                            documents, poll)
         finally:
             pool.close()
             pool.join()
     else:
-        report = _merge(map(_check_source, sources), len(sources), documents)
+        report = _merge(map(_check_source, sources), len(sources), documents, poll)
     return report
 
 
-def _merge(results: Iterable[FileResult], files: int, documents: list[DocumentRef]) -> Report:
+def _merge(results: Iterable[FileResult], files: int, documents: list[DocumentRef],
+           poll: Callable[[], None] | None) -> Report:
     report = Report(files=files)
     for result in results:
+        if poll is not None:  # start the next renders as earlier ones finish
+            poll()
         documents.extend(result.documents)
         report.checked.extend(result.checked)
         report.findings.extend(result.findings)

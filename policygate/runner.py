@@ -214,6 +214,12 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     except GitError as error:
         raise RunError(str(error)) from None
 
+    renders = None
+    if selection.changes is None:
+        from policygate.render.start import prepare_renders
+
+        renders = prepare_renders(options.paths, root, config, selection)
+
     approval_run = None
     run_context = _diff_context(selection)
     if pr is not None:
@@ -240,7 +246,7 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
             report = run_check(selection.sources, settings, jobs=options.jobs,
                                full_scan=selection.full_scan, notes=selection.notes,
                                base_sources=selection.base_sources,
-                               engines=engines.engines if engines else ())
+                               engines=engines.engines if engines else (), renders=renders)
         finally:
             if engines:
                 engines.close()

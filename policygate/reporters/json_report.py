@@ -24,6 +24,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "fix": finding.fix,
         **({"suppression": finding.suppression.to_json()} if finding.suppression else {}),
+        **({"render": finding.render} if finding.render else {}),
     }
 
 
@@ -42,6 +43,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "findings": [finding_to_json(finding) for finding in report.findings],
         "suppressed": [finding_to_json(finding) for finding in report.suppressed],
         "failures": list(report.failures),
+        **({"renders": report.renders} if report.renders else {}),
     }
 
 

@@ -1,0 +1,123 @@
+"""Judge a render's output: every rendered object through the same rules and engines as
+a file, then each finding placed back on the source line that produced it.
+
+Objects are judged whole (a patch is only ever seen merged into its target) with the
+identity the cluster will see: the overlay's namespace and name, so exceptions and
+baselines match what is deployed. A `policygate.dev/ignore` annotation travels with the
+object through the build and suppresses its findings wherever they are placed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from policygate.model import Document, FieldPath, Finding, ResourceId
+from policygate.render.attribute import Place
+from policygate.render.request import Render, render_finding
+
+STREAM = "stdin"   # the renderer name of a stream read from standard input
+UNTRACED_NOTE = ("(set during the build of {label}; not traced to a source line, so it is "
+                 "reported on the kustomization)")
+
+
+class Placer(Protocol):
+    def bind(self, text: str) -> None:
+        """See the whole output first (helm's `# Source:` comments)."""
+
+    def prepare(self, document: Document) -> Any:
+        """Read (and remove) what the renderer added to say where the object came from."""
+
+    def file_of(self, context: Any) -> str: ...
+
+    def place(self, context: Any, path: FieldPath, data: dict[str, Any]) -> Place: ...
+
+
+@dataclass(slots=True)
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    directives: list[Any] = field(default_factory=list)     # suppress.Directive
+    checked: list[tuple[str, ResourceId]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    documents: list[Any] = field(default_factory=list)      # for combined engines
+    state: dict[ResourceId, str] = field(default_factory=dict)  # object -> canonical JSON
+    resources: int = 0
+
+
+def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
+    from policygate.suppress import Directive
+    from policygate.suppress.annotations import IGNORE, IGNORE_REASON
+
+    metadata = resource.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or not isinstance(annotations.get(IGNORE), str):
+        return None
+    rules = tuple(r.strip() for r in annotations[IGNORE].split(",") if r.strip())
+    reason = annotations.get(IGNORE_REASON)
+    place = placer.place(context, ("metadata", "annotations", IGNORE), resource.data)
+    return Directive("annotation", rules, reason.strip() if isinstance(reason, str) and
+                     reason.strip() else None, place.file, place.location.line,
+                     place.location.column, 0, 0)
+
+
+def _suppress(findings: list[Finding], directive: Any) -> tuple[list[Finding], list[Finding]]:
+    from policygate.rules import rule_matches
+    from policygate.suppress import is_meta
+
+    kept, suppressed = [], []
+    for finding in findings:
+        rule = None if is_meta(finding) else next(
+            (r for r in directive.rules if rule_matches(finding.rule, r)), None)
+        if rule is None:
+            kept.append(finding)
+        else:
+            directive.used.add(rule)
+            finding.suppression = directive.suppression()
+            suppressed.append(finding)
+    return kept, suppressed
+
+
+def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
+    from policygate.parsers import parse_bytes
+    from policygate.pipeline import judge_document
+
+    judgement = Judgement()
+    assert render.output is not None
+    label = render.request.label
+    parsed = parse_bytes(render.output, f"{label} (rendered)", rule_set.settings.limits)
+    placer.bind(parsed.text or "")
+    for problem in parsed.findings:
+        if render.renderer == STREAM:  # standard input is a file like any other
+            judgement.findings.append(problem)
+            continue
+        judgement.findings.append(render_finding(
+            "render/failed", f"the {render.renderer} output of {label} cannot be read: "
+                             f"{problem.message}", render.anchor))
+    for position, document in enumerate(parsed.documents):
+        context = placer.prepare(document)
+        document.file = placer.file_of(context)
+        document.problems.clear()  # the renderer's YAML, not the author's
+        judged = judge_document(document, position, rule_set, judgement.failures,
+                                judgement.documents)
+        if judged.kind is None:
+            continue
+        judgement.resources += 1
+        data = document.data if isinstance(document.data, dict) else {}
+        for finding in judged.findings:
+            place = placer.place(context, finding.path, data)
+            finding.file, finding.location, finding.render = place.file, place.location, label
+            if not place.traced:
+                finding.message += " " + UNTRACED_NOTE.format(label=label)
+        findings = rule_set.settings.configure_all(judged.findings)
+        if judged.resource is not None:
+            judgement.checked.append((document.file, judged.resource.id))
+            judgement.state[judged.resource.id] = json.dumps(data, sort_keys=True, default=str)
+            directive = _annotation_directive(judged.resource, placer, context)
+            if directive is not None:
+                judgement.directives.append(directive)
+                findings, suppressed = _suppress(findings, directive)
+                judgement.suppressed.extend(suppressed)
+        judgement.findings.extend(findings)
+    render.resources = judgement.resources
+    return judgement

@@ -1,0 +1,100 @@
+"""Run the real kustomize (`kustomize build`, or `kubectl kustomize`) on a private copy.
+
+The kustomization is never built in place: its inputs (known from the graph) are
+copied into a temporary tree with a wrapper kustomization next to them that adds
+`buildMetadata: [originAnnotations, transformerAnnotations]` (so every rendered object
+says where it came from) and any options a GitOps object sets. The user's files are
+untouched, and the build sees nothing but repository files.
+
+The flags that could run code or reach out are forced off explicitly, whatever the
+version's defaults: no alpha plugins (exec and container KRM functions, Go plugins), no
+helm inflation, no function network, and the load restrictor on (a file outside a
+kustomization's own directory is refused).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policygate.render.process import contained_env
+
+WRAPPER_DIR = "__policygate_render__"
+_SAFE_FLAGS = ("--load-restrictor=LoadRestrictionsRootOnly", "--enable-alpha-plugins=false",
+               "--enable-helm=false", "--network=false")
+
+
+@dataclass(frozen=True, slots=True)
+class Kustomize:
+    command: tuple[str, ...]   # ("/usr/bin/kubectl", "kustomize") or (".../kustomize", "build")
+    name: str                  # "kubectl kustomize" or "kustomize"
+    version: str
+
+    def argv(self, directory: str) -> list[str]:
+        extra = ("--enable-exec=false",) if self.name == "kustomize" else ()
+        return [*self.command, directory, *_SAFE_FLAGS, *extra]
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        output = subprocess.run(argv, capture_output=True, timeout=20, env=contained_env(
+            os.environ.get("TMPDIR", "/tmp"))).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    if output.lstrip().startswith("{"):
+        try:
+            return str(json.loads(output).get("kustomizeVersion") or "unknown")
+        except ValueError:
+            return "unknown"
+    match = re.search(r"v?\d+\.\d+\.\d+", output)
+    return match.group(0) if match else "unknown"
+
+
+@functools.cache
+def find_kustomize(preferred: str | None = None) -> Kustomize | None:
+    """`kustomize` on PATH, else `kubectl` (which embeds kustomize); `preferred` is the
+    config's `render.kustomize.command` (kustomize, kubectl, or a path to either)."""
+    candidates = [preferred] if preferred else ["kustomize", "kubectl"]
+    for candidate in candidates:
+        path = shutil.which(candidate)
+        if path is None:
+            continue
+        if Path(path).name.startswith("kubectl"):
+            version = _version([path, "version", "--client", "-o", "json"])
+            return Kustomize((path, "kustomize"), "kubectl kustomize", version)
+        return Kustomize((path, "build"), "kustomize", _version([path, "version"]))
+    return None
+
+
+def wrapper_kustomization(resources: list[str], options: dict[str, Any]) -> bytes:
+    """The temporary overlay: the target (or, for a directory without a kustomization,
+    its manifests), build metadata, and GitOps options (JSON is YAML, and never needs
+    quoting rules)."""
+    wrapper: dict[str, Any] = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [os.path.relpath(r or ".", WRAPPER_DIR) for r in resources],
+        "buildMetadata": ["originAnnotations", "transformerAnnotations"]}
+    wrapper.update(options)
+    return json.dumps(wrapper, indent=1).encode()
+
+
+_GO_ERROR = re.compile(r'err="((?:[^"\\]|\\.)*)"')
+
+
+def failure_message(stderr: str, tree_dir: Path) -> str:
+    """kustomize's own words, without klog noise or the private tree's paths."""
+    lines = [line for line in stderr.splitlines()
+             if line.strip() and not line.startswith("# Warning")]
+    text = " ".join(lines) or "no message"
+    match = _GO_ERROR.search(text)
+    if match:  # a Go-quoted string
+        text = match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+    text = text.replace(f"{tree_dir}/{WRAPPER_DIR}/", "").replace(f"{tree_dir}/", "")
+    text = text.replace(str(tree_dir), ".")
+    return re.sub(r"^Error: ", "", text).strip()

@@ -1,0 +1,148 @@
+"""Run a renderer (kustomize, helm) as a contained subprocess.
+
+A pull request's files are data; the renderer must not turn them into actions. So a
+render runs with an empty environment (no PATH: kustomize cannot exec `git` for a remote
+base, helm finds no plugins; no credentials or kubeconfig are inherited), an HTTP proxy
+that goes nowhere, a private HOME, a wall-clock limit and a file-size limit on its
+output enforced by the kernel (RLIMIT_FSIZE), so a hostile chart cannot fill the disk
+or the gate's memory.
+
+Processes are started without threads (the scan may fork worker processes, and forking
+a threaded process can deadlock): `RenderQueue` starts up to one process per core and
+is polled between files by the scan, so renders run while the files are checked.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+# Goes nowhere: port 9 (discard) on loopback refuses. Go and curl honour these names.
+_NO_NETWORK_PROXY = "http://127.0.0.1:9"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a finished renderer produced."""
+
+    stdout: bytes
+    stderr: str
+    exit_code: int | None          # None: it was stopped (time limit)
+    timed_out: bool = False
+    too_large: bool = False
+    seconds: float = 0.0
+
+
+def contained_env(home: str) -> dict[str, str]:
+    env = {"PATH": "", "HOME": home, "LANG": "C.UTF-8", "TMPDIR": home,
+           "XDG_CONFIG_HOME": os.path.join(home, "config"),
+           "XDG_CACHE_HOME": os.path.join(home, "cache"),
+           "XDG_DATA_HOME": os.path.join(home, "data"),
+           "KUBECONFIG": os.path.join(home, "no-kubeconfig"),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_ALLOW_PROTOCOL": "none"}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy"):
+        env[name] = _NO_NETWORK_PROXY
+    env["NO_PROXY"] = env["no_proxy"] = ""
+    return env
+
+
+def _limit_output(max_bytes: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes + 1, max_bytes + 1))
+    return apply
+
+
+@dataclass(slots=True)
+class _Job:
+    argv: Sequence[str]
+    cwd: str
+    done: Callable[[Outcome], None]
+    process: subprocess.Popen[bytes] | None = None
+    stdout: object = None
+    stderr: object = None
+    home: tempfile.TemporaryDirectory[str] | None = None
+    started: float = 0.0
+
+
+@dataclass
+class RenderQueue:
+    """Renderer processes, at most `slots` at a time, each with its own limits."""
+
+    timeout: float
+    max_bytes: int
+    slots: int = field(default_factory=lambda: max(1, len(os.sched_getaffinity(0))))
+    _waiting: list[_Job] = field(default_factory=list)
+    _running: list[_Job] = field(default_factory=list)
+
+    def submit(self, argv: Sequence[str], cwd: str, done: Callable[[Outcome], None]) -> None:
+        self._waiting.append(_Job(argv, cwd, done))
+        self.poll()
+
+    def poll(self) -> None:
+        """Collect finished processes and start waiting ones; never blocks."""
+        for job in list(self._running):
+            assert job.process is not None
+            if job.process.poll() is not None:
+                self._finish(job)
+            elif time.monotonic() - job.started > self.timeout:
+                job.process.kill()
+                job.process.wait()
+                self._finish(job, timed_out=True)
+        while self._waiting and len(self._running) < self.slots:
+            self._start(self._waiting.pop(0))
+
+    def drain(self) -> None:
+        """Wait for every render (each still bounded by its own time limit)."""
+        while self._waiting or self._running:
+            self.poll()
+            if self._running:
+                job = min(self._running, key=lambda j: j.started)
+                assert job.process is not None
+                left = self.timeout - (time.monotonic() - job.started)
+                try:  # the oldest finishes first, usually; the others are collected next
+                    job.process.wait(timeout=max(0.0, left))
+                except subprocess.TimeoutExpired:
+                    pass
+
+    def _start(self, job: _Job) -> None:
+        job.home = tempfile.TemporaryDirectory(prefix="policygate-home-")
+        job.stdout = tempfile.TemporaryFile()
+        job.stderr = tempfile.TemporaryFile()
+        job.started = time.monotonic()
+        try:
+            job.process = subprocess.Popen(
+                list(job.argv), cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=job.stdout,
+                stderr=job.stderr, env=contained_env(job.home.name),
+                preexec_fn=_limit_output(self.max_bytes))
+        except OSError as error:
+            self._close(job)
+            job.done(Outcome(b"", f"cannot run {job.argv[0]}: {error.strerror}", 127))
+            return
+        self._running.append(job)
+
+    def _finish(self, job: _Job, timed_out: bool = False) -> None:
+        self._running.remove(job)
+        assert job.process is not None
+        seconds = time.monotonic() - job.started
+        job.stdout.seek(0)   # type: ignore[attr-defined]
+        stdout = job.stdout.read(self.max_bytes + 1)  # type: ignore[attr-defined]
+        job.stderr.seek(0)   # type: ignore[attr-defined]
+        stderr = job.stderr.read(64 * 1024).decode("utf-8", "replace")  # type: ignore[attr-defined]
+        self._close(job)
+        too_large = len(stdout) > self.max_bytes
+        job.done(Outcome(b"" if too_large else stdout, stderr,
+                         None if timed_out else job.process.returncode, timed_out, too_large,
+                         seconds))
+
+    @staticmethod
+    def _close(job: _Job) -> None:
+        for handle in (job.stdout, job.stderr):
+            if handle is not None:
+                handle.close()  # type: ignore[attr-defined]
+        if job.home is not None:
+            job.home.cleanup()
