@@ -9,12 +9,13 @@ re-renders.
 """
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from policygate.render.kustomization import (
-    KUSTOMIZATION_FILES, Kustomization, Reference, parse_kustomization)
+    KUSTOMIZATION_FILES, Kustomization, Reference, parse_kustomization, remote_problem)
 from policygate.render.tree import Tree
 
 _NAMES = sorted(KUSTOMIZATION_FILES)
@@ -92,6 +93,10 @@ class KustomizeGraph:
         if kustomization.problem is not None:
             closure.broken.append(kustomization)
         for reference in kustomization.references:
+            if reference.host_like and reference.path is not None \
+                    and not self.tree.exists(reference.path):
+                reference = dataclasses.replace(reference, path=None, problem=remote_problem(
+                    reference.field, reference.written))
             if reference.path is None:
                 closure.refusals.append(Refusal(kustomization, reference))
             elif self.tree.is_dir(reference.path):

@@ -24,8 +24,10 @@ _LIST_FIELDS = ("resources", "bases", "components", "crds", "configurations",
                 "patchesStrategicMerge", "generators", "transformers", "validators")
 _ENTRY_FIELDS = ("patches", "patchesJson6902", "replacements")
 _GENERATORS = ("configMapGenerator", "secretGenerator")
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::|[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}/)",
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::)|\?(?:ref|version|timeout|submodules)=",
                      re.IGNORECASE)
+# `github.com/org/repo//path`: remote unless a local path of that name exists.
+_HOST_LIKE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?/", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,7 @@ class Reference:
     path: str | None
     where: FieldPath
     problem: str | None = None
+    host_like: bool = False   # remote, unless `path` exists in the repository
 
     @property
     def directory_field(self) -> bool:
@@ -66,11 +69,14 @@ def _is_inline(text: str) -> bool:
     return "\n" in text or text.lstrip().startswith(("apiVersion:", "kind:", "{"))
 
 
+def remote_problem(field_name: str, written: str) -> str:
+    return (f"remote {field_name} entry {written!r}: a render of a change never fetches "
+            f"anything (vendor it into the repository)")
+
+
 def _reference(directory: str, field_name: str, written: str, where: FieldPath) -> Reference:
-    if _REMOTE.match(written):
-        return Reference(field_name, written, None, where,
-                         f"remote {field_name} entry {written!r}: a render of a change never "
-                         f"fetches anything (vendor it into the repository)")
+    if _REMOTE.search(written) or ("//" in written and _HOST_LIKE.match(written)):
+        return Reference(field_name, written, None, where, remote_problem(field_name, written))
     if written.startswith("/"):
         return Reference(field_name, written, None, where,
                          f"absolute path {written!r} in {field_name}: use a path relative to "
@@ -80,7 +86,8 @@ def _reference(directory: str, field_name: str, written: str, where: FieldPath) 
         return Reference(field_name, written, None, where,
                          f"{field_name} entry {written!r} leads outside the repository: "
                          f"refused (files outside the repository are never rendered)")
-    return Reference(field_name, written, path, where)
+    return Reference(field_name, written, path, where,
+                     host_like=bool(_HOST_LIKE.match(written)))
 
 
 def _generator_files(entry: dict[str, Any]) -> list[tuple[FieldPath, str]]:

@@ -84,17 +84,26 @@ def wrapper_kustomization(resources: list[str], options: dict[str, Any]) -> byte
     return json.dumps(wrapper, indent=1).encode()
 
 
-_GO_ERROR = re.compile(r'err="((?:[^"\\]|\\.)*)"')
+_KLOG = re.compile(r'err=(?:"((?:[^"\\]|\\.)*)"|<\s*(.*?)\s*>\s*$)', re.DOTALL)
+# The error chain of the wrapper including the target: not the author's concern.
+_WRAPPER_CHAIN = re.compile(r"^accumulating resources: accumulation err='accumulating resources "
+                            r"from '[^']*': '[^']*' must resolve to a file': recursed "
+                            r"accumulation of path '[^']*': ")
 
 
 def failure_message(stderr: str, tree_dir: Path) -> str:
-    """kustomize's own words, without klog noise or the private tree's paths."""
+    """kustomize's own words, without klog framing, the wrapper's part of the error
+    chain, or the private tree's paths."""
     lines = [line for line in stderr.splitlines()
              if line.strip() and not line.startswith("# Warning")]
-    text = " ".join(lines) or "no message"
-    match = _GO_ERROR.search(text)
-    if match:  # a Go-quoted string
-        text = match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+    text = "\n".join(lines) or "no message"
+    match = _KLOG.search(text)
+    if match:
+        quoted, block = match.groups()
+        text = block if block is not None else \
+            quoted.replace('\\"', '"').replace("\\\\", "\\")
+    text = " ".join(text.split())
     text = text.replace(f"{tree_dir}/{WRAPPER_DIR}/", "").replace(f"{tree_dir}/", "")
     text = text.replace(str(tree_dir), ".")
-    return re.sub(r"^Error: ", "", text).strip()
+    text = _WRAPPER_CHAIN.sub("", re.sub(r"^Error: ", "", text))
+    return text.strip()

@@ -41,6 +41,7 @@ class Job:
     files: dict[str, bytes]       # written into the private tree (inputs + wrapper)
     argv: Callable[[Path], list[str]]
     message: Callable[[str, Path], str]  # the renderer's stderr -> one-line reason
+    place: Callable[[str], tuple[str, int]] | None = None  # that reason -> file, line
 
 
 @dataclass(slots=True)
@@ -115,7 +116,8 @@ class RenderSession:
         else:
             render.output = outcome.stdout
             return
-        render.failures.append(render_finding("render/failed", message, render.anchor))
+        file, line = job.place(message) if job.place is not None else (render.anchor, 1)
+        render.failures.append(render_finding("render/failed", message, file, line))
 
     def poll(self) -> None:
         self.queue.poll()

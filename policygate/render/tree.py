@@ -35,6 +35,8 @@ class Tree(Protocol):
 
     def is_dir(self, path: str) -> bool: ...
 
+    def exists(self, path: str) -> bool: ...
+
     def files_under(self, directory: str) -> list[str]:
         """Every file below a directory, sorted (skipping VCS and dependency folders)."""
 
@@ -77,6 +79,9 @@ class DiskTree:
     def is_dir(self, path: str) -> bool:
         real = self._inside(path)
         return real is not None and real.is_dir()
+
+    def exists(self, path: str) -> bool:
+        return self._inside(path) is not None
 
     def files_under(self, directory: str) -> list[str]:
         found = []
@@ -187,6 +192,9 @@ class GitTree:
 
     def is_dir(self, path: str) -> bool:
         return path in self.dirs
+
+    def exists(self, path: str) -> bool:
+        return path in self.entries or path in self.dirs
 
     def files_under(self, directory: str) -> list[str]:
         prefix = f"{directory}/" if directory else ""
