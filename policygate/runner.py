@@ -47,6 +47,7 @@ class CheckOptions:
     staged: bool = False
     rego: Any = None                      # policygate.rego.setup.RegoOptions
     gatekeeper: tuple[str, ...] = ()      # --gatekeeper DIR: templates and constraints
+    stdin_name: str | None = None         # --stdin-filename: the name `-` is reported under
 
 
 @dataclass(slots=True)
@@ -76,10 +77,37 @@ def _validate_patterns(options: CheckOptions) -> None:
             raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
     if options.diff_range and options.staged:
         raise RunError("--diff and --staged are exclusive: pick the range or the index")
+    from policygate.sources.streams import STDIN, is_stream, refusal
+
+    streams = [t for t in options.paths if is_stream(t)]
+    if streams and (options.diff_range or options.staged):
+        raise RunError(f"{streams[0]} is a stream: streams are checked whole, without "
+                       f"--diff or --staged")
+    if options.paths.count(STDIN) > 1:
+        raise RunError("- (standard input) can be given only once")
+    if options.stdin_name and STDIN not in options.paths:
+        raise RunError("--stdin-filename names what `-` reads: give `-` as a path")
     if not (options.diff_range or options.staged):
         for target in options.paths:
-            if not Path(target).exists():
+            if target not in streams and not Path(target).exists():
                 raise RunError(f"{target}: no such file or directory")
+            problem = refusal(target)
+            if problem is not None:
+                raise RunError(problem)
+
+
+def _split_streams(options: CheckOptions, config: Config) -> tuple[list[Any], tuple[str, ...]]:
+    """(streams read now, the other paths): a stream can be read only once."""
+    from policygate.sources.streams import StreamError, is_stream, read_streams
+
+    targets = [t for t in options.paths if is_stream(t)]
+    if not targets:
+        return [], options.paths
+    try:
+        streams = read_streams(targets, config.limits.max_file_bytes, options.stdin_name)
+    except StreamError as error:
+        raise RunError(str(error)) from None
+    return streams, tuple(t for t in options.paths if t not in targets)
 
 
 def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
@@ -180,7 +208,7 @@ def _materialize_policies(pr: PullRequestSetup, config: Config) -> Any:
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
     from policygate.pipeline import run_check
-    from policygate.sources.select import select_sources
+    from policygate.sources.select import SourceSelection, select_sources
 
     _validate_patterns(options)
     cwd = Path.cwd().resolve()
@@ -207,10 +235,12 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     mode = options.filter_mode or (config.sections.get("diff") or {}).get("filter_mode",
                                                                           "resource")
     settings = dataclasses.replace(settings, filter_mode=mode)
+    streams, paths = _split_streams(options, config)
     try:
-        selection = select_sources(options.paths, root, config.include, config.exclude,
+        selection = select_sources(paths, root, config.include, config.exclude,
                                    diff_range, options.staged, mode,
-                                   config.limits.max_file_bytes)
+                                   config.limits.max_file_bytes) \
+            if paths or not streams else SourceSelection([])
     except GitError as error:
         raise RunError(str(error)) from None
 
@@ -218,7 +248,8 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     if selection.changes is None:
         from policygate.render.start import prepare_renders
 
-        renders = prepare_renders(options.paths, root, config, selection)
+        renders = prepare_renders(paths, root, config, selection, streams) \
+            if paths or streams else None
 
     approval_run = None
     run_context = _diff_context(selection)

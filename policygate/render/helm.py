@@ -36,11 +36,13 @@ class Helm:
     version: str
 
 
-@functools.cache
 def find_helm(preferred: str | None = None) -> Helm | None:
     path = shutil.which(preferred or "helm")
-    if path is None:
-        return None
+    return None if path is None else _helm(path)
+
+
+@functools.cache
+def _helm(path: str) -> Helm:
     try:
         output = subprocess.run([path, "version", "--template", "{{.Version}}"],
                                 capture_output=True, timeout=20,
@@ -130,7 +132,7 @@ def _placer(render: Render, request: RenderRequest, chart: str) -> SourcePlaces:
         path = chart_file(chart, written)
         return path if path in inputs else None
 
-    return SourcePlaces(render.anchor, resolve, inputs.get, values)
+    return SourcePlaces(render.anchor, resolve, inputs.get, lambda template: values)
 
 
 def chart_options(values_files: list[str], values: dict[str, Any] | None,

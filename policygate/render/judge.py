@@ -85,10 +85,12 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
     judgement = Judgement()
     assert render.output is not None
     label = render.request.label
-    parsed = parse_bytes(render.output, f"{label} (rendered)", rule_set.settings.limits)
+    stream = render.renderer == STREAM
+    parsed = parse_bytes(render.output, label if stream else f"{label} (rendered)",
+                         rule_set.settings.limits)
     placer.bind(parsed.text or "")
     for problem in parsed.findings:
-        if render.renderer == STREAM:  # standard input is a file like any other
+        if stream:  # standard input is a file like any other
             judgement.findings.append(problem)
             continue
         judgement.findings.append(render_finding(

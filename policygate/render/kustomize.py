@@ -56,20 +56,22 @@ def _version(argv: list[str]) -> str:
     return match.group(0) if match else "unknown"
 
 
-@functools.cache
 def find_kustomize(preferred: str | None = None) -> Kustomize | None:
     """`kustomize` on PATH, else `kubectl` (which embeds kustomize); `preferred` is the
     config's `render.kustomize.command` (kustomize, kubectl, or a path to either)."""
-    candidates = [preferred] if preferred else ["kustomize", "kubectl"]
-    for candidate in candidates:
+    for candidate in [preferred] if preferred else ["kustomize", "kubectl"]:
         path = shutil.which(candidate)
-        if path is None:
-            continue
-        if Path(path).name.startswith("kubectl"):
-            version = _version([path, "version", "--client", "-o", "json"])
-            return Kustomize((path, "kustomize"), "kubectl kustomize", version)
-        return Kustomize((path, "build"), "kustomize", _version([path, "version"]))
+        if path is not None:
+            return _kustomize(path)
     return None
+
+
+@functools.cache
+def _kustomize(path: str) -> Kustomize:
+    if Path(path).name.startswith("kubectl"):
+        version = _version([path, "version", "--client", "-o", "json"])
+        return Kustomize((path, "kustomize"), "kubectl kustomize", version)
+    return Kustomize((path, "build"), "kustomize", _version([path, "version"]))
 
 
 def wrapper_kustomization(resources: list[str], options: dict[str, Any]) -> bytes:

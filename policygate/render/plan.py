@@ -67,7 +67,8 @@ def _relative(target: str, root: Path) -> str | None:
     return "" if relative == "." else relative
 
 
-def plan_paths(targets: Sequence[str], root: Path) -> RenderPlan:
+def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | None = None
+               ) -> RenderPlan:
     """What to render when checking paths on disk (below `root`, the repository)."""
     tree = DiskTree(root)
     graph = KustomizeGraph(tree)
@@ -86,11 +87,24 @@ def plan_paths(targets: Sequence[str], root: Path) -> RenderPlan:
     for directory in roots:
         plan.add(RenderRequest("kustomize", directory))
     plan.consumed |= {f for f in graph.consumed(everywhere) if not is_kustomization_file(f)}
-    _plan_charts(plan, directories, files)
+    _plan_charts(plan, directories, files, configured_charts(section))
     return plan
 
 
-def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str]) -> None:
+def configured_charts(section: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """`render.helm.charts` by chart directory: the render options of each entry."""
+    from policygate.render.helm import chart_options
+
+    charts: dict[str, list[dict[str, Any]]] = {}
+    for entry in ((section or {}).get("helm") or {}).get("charts") or ():
+        path = posixpath.normpath(entry["path"]).strip("/")
+        charts.setdefault("" if path == "." else path, []).append(chart_options(
+            list(entry.get("values") or ()), None, entry.get("release"), entry.get("namespace")))
+    return charts
+
+
+def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str],
+                 configured: dict[str, list[dict[str, Any]]]) -> None:
     tree = plan.tree
     charts = sorted({posixpath.dirname(c) for c in tree.find_named(frozenset({CHART_FILE}),
                                                                    directories)})
@@ -102,7 +116,8 @@ def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str]) -> 
     for chart in charts:
         if _inside_other_chart(chart, charts):
             continue  # a subchart is rendered as part of its parent
-        plan.add(RenderRequest("helm", chart))
+        for options in configured.get(chart) or [{}]:
+            plan.add(RenderRequest("helm", chart, options))
         plan.consumed |= chart_parts(tree, chart)
 
 
@@ -119,7 +134,3 @@ def _ancestor_chart(tree: Tree, file: str) -> str | None:
 
 def _inside_other_chart(chart: str, charts: list[str]) -> bool:
     return any(other != chart and chart.startswith(f"{other}/charts/") for other in charts)
-
-
-def describe(plan: RenderPlan) -> dict[str, Any]:
-    return {"renders": [r.label for r in plan.requests]}

@@ -14,6 +14,7 @@ from typing import Any
 
 from policygate.model import Finding, Report
 from policygate.parsers import parse_bytes
+from policygate.render.judge import STREAM
 from policygate.render.session import Judged, RenderSession
 
 Keep = Callable[[Judged, list[Finding]], list[Finding]]
@@ -102,5 +103,6 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
         key = (finding.rule, finding.file, *line, finding.message, finding.resource)
         unique.setdefault(key, finding)
     report.findings += unique.values()
-    report.files += len({f for f in contents if f not in plain})
+    report.files += len({f for f in contents if f not in plain}) + sum(
+        1 for item in judged if item.render.request.engine == STREAM)
     report.renders = [item.render.to_json() for item in judged]

@@ -10,12 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policygate.render.graph import KustomizeGraph
 from policygate.render.plan import RenderPlan, plan_paths
 from policygate.render.session import RenderSession, RenderTools
+from policygate.render.stream import add_stream, has_source_comments
+from policygate.render.tree import DiskTree
 
 if TYPE_CHECKING:
     from policygate.config import Config
     from policygate.sources.select import SourceSelection
+    from policygate.sources.streams import Stream
 
 
 def start_plan(plan: RenderPlan, config: Config) -> RenderSession:
@@ -32,11 +36,29 @@ def start_plan(plan: RenderPlan, config: Config) -> RenderSession:
 
 
 def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
-                    selection: SourceSelection) -> RenderSession | None:
-    """Plan and start the renders of a paths check; None when there is nothing to render."""
+                    selection: SourceSelection, streams: Sequence[Stream] = ()
+                    ) -> RenderSession | None:
+    """Plan and start the renders of a paths check; None when there is nothing to render.
+
+    Streams are checked like files, except that a rendered stream (`# Source:` comments,
+    as `helm template` writes) is judged as a render: its findings go to the templates."""
+    from policygate.sources.files import SourceFile, skipped_note, wanted
+
     base = root or Path.cwd()
-    plan = plan_paths(targets, base)
-    if not plan.requests and not plan.consumed:
+    plan = plan_paths(targets, base, config.sections.get("render")) if targets else \
+        RenderPlan(DiskTree(base), KustomizeGraph(DiskTree(base)))
+    rendered = []
+    for stream in streams:
+        if not wanted(stream.display, (), config.exclude, named=True):
+            selection.notes.append(skipped_note(stream.display, "excluded by paths.exclude"))
+        elif has_source_comments(stream.content):
+            rendered.append(stream)
+        else:
+            selection.sources.append(SourceFile(stream.display, stream.display, stream.content))
+    if not plan.requests and not plan.consumed and not rendered:
         return None
     selection.sources = [s for s in selection.sources if s.display not in plan.consumed]
-    return start_plan(plan, config)
+    session = start_plan(plan, config)
+    for stream in rendered:
+        add_stream(session, stream, plan.tree)
+    return session

@@ -10,15 +10,23 @@ from __future__ import annotations
 import posixpath
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policygate.locate import locate
 from policygate.model import Document, FieldPath
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.render.attribute import Place
+from policygate.render.judge import STREAM
+from policygate.render.request import Render, RenderRequest
 from policygate.render.templates import TemplatePlacer, ValuesSource, skeleton
+from policygate.render.tree import Tree
+
+if TYPE_CHECKING:
+    from policygate.render.session import RenderSession
+    from policygate.sources.streams import Stream
 
 _PREFIX = "# Source: "
 
@@ -50,13 +58,14 @@ class SourcePlaces:
     """Placer for objects with `# Source:` comments.
 
     `resolve` turns a comment's source into a repository file (None: not found); `read`
-    gives a repository file's bytes; `values` are the values sources, highest first.
+    gives a repository file's bytes; `values` gives a template's values sources, highest
+    precedence first.
     """
 
     display: str                   # where objects without a template are reported
-    resolve: Any
-    read: Any
-    values: list[ValuesSource] = field(default_factory=list)
+    resolve: Callable[[str], str | None]
+    read: Callable[[str], bytes | None]
+    values: Callable[[str], list[ValuesSource]]
     _lines: list[int] = field(default_factory=list)
     _sources: list[str] = field(default_factory=list)
     _seen: Counter[str] = field(default_factory=Counter)
@@ -82,7 +91,7 @@ class SourcePlaces:
         if file not in self._templates:
             raw = self.read(file)
             self._templates[file] = None if raw is None else TemplatePlacer(
-                file, skeleton(raw.decode("utf-8", "replace")), self.values)
+                file, skeleton(raw.decode("utf-8", "replace")), self.values(file))
         return self._templates[file]
 
     def place(self, context: StreamContext, path: FieldPath, rendered: dict[str, Any]
@@ -105,3 +114,49 @@ def chart_file(chart: str, source: str) -> str:
     `web/charts/redis/templates/y.yaml` -> `<chart>/charts/redis/templates/y.yaml`)."""
     rest = source.split("/", 1)[1] if "/" in source else source
     return posixpath.join(chart, rest) if chart else rest
+
+
+def has_source_comments(content: bytes) -> bool:
+    return content.startswith(_PREFIX.encode()) or b"\n" + _PREFIX.encode() in content
+
+
+def _charts_by_name(tree: Tree) -> dict[str, str]:
+    """Chart name (from Chart.yaml) -> chart directory, for the charts in the tree."""
+    from policygate.render.helm import chart_name
+
+    files = tree.find_named(frozenset({"Chart.yaml"}))
+    contents = tree.read_many(files)
+    charts: dict[str, str] = {}
+    for file in files:
+        name = chart_name(contents[file])
+        if name is not None:
+            charts.setdefault(name, posixpath.dirname(file))
+    return charts
+
+
+def add_stream(session: RenderSession, stream: Stream, tree: Tree) -> Render:
+    """A rendered stream read from standard input (or a pipe): judged like a render,
+    each object placed in its template when the chart is in this repository (found by
+    the chart name the `# Source:` comments start with)."""
+    charts: dict[str, str] = {}
+
+    def resolve(source: str) -> str | None:
+        if not charts:
+            charts.update(_charts_by_name(tree))
+        directory = charts.get(source.split("/", 1)[0])
+        path = chart_file(directory, source) if directory is not None else None
+        return path if path is not None and tree.exists(path) else None
+
+    def read(path: str) -> bytes | None:
+        return tree.read_many([path])[path]
+
+    def values(template: str) -> list[ValuesSource]:
+        chart = template.split("/templates/", 1)[0] if "/templates/" in template else ""
+        own = posixpath.join(chart, "values.yaml")
+        found = values_source(own, read(own))
+        return [found] if found is not None else []
+
+    placer = SourcePlaces(stream.display, resolve, read, values)
+    render = Render(RenderRequest(STREAM, stream.display), STREAM, "", stream.display,
+                    output=stream.content)
+    return session.add(render, placer, None)
