@@ -244,12 +244,17 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     except GitError as error:
         raise RunError(str(error)) from None
 
-    renders = None
+    renders = diff_renders = None
     if selection.changes is None:
         from policygate.render.start import prepare_renders
 
         renders = prepare_renders(paths, root, config, selection, streams) \
             if paths or streams else None
+    elif root is not None:
+        from policygate.render.start import prepare_change_renders
+
+        diff_renders = prepare_change_renders(root, config, selection, mode, paths)
+        renders = diff_renders.session if diff_renders is not None else None
 
     approval_run = None
     run_context = _diff_context(selection)
@@ -261,7 +266,9 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
             # The run's diff is the PR's own when it covered the PR range and every path.
             same_diff = selection.changes if diff_range == _pr_diff(pr) and not options.paths \
                 else None
-            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff)
+            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff,
+                                         diff_renders.touched if diff_renders and same_diff
+                                         else None)
         except ConfigError as error:
             raise RunError(str(error)) from None
         run_context["pr"] = {**pr.pr.to_json(), "approvals": result_json(

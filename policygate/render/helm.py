@@ -75,11 +75,12 @@ def chart_name(raw: bytes | None) -> str | None:
     return match.group(1).decode("utf-8", "replace") if match else None
 
 
-def add_chart(session: RenderSession, request: RenderRequest, tree: Tree) -> Render:
+def add_chart(session: RenderSession, request: RenderRequest, tree: Tree,
+              side: str | None = None) -> Render:
     chart = request.directory
     anchor = f"{chart}/Chart.yaml" if chart else "Chart.yaml"
     helm = find_helm(session.tools.helm)
-    render = Render(request, "helm", helm.version if helm else "", anchor)
+    render = Render(request, "helm", helm.version if helm else "", anchor, side=side)
     files = tree.files_under(chart)
     value_files = [str(v) for v in request.options.get("values_files", ())]
     render.inputs = {p: c for p, c in tree.read_many(files + value_files).items()

@@ -65,14 +65,14 @@ def _failure_place(closures: list[Closure], anchor: str) -> Callable[[str], tupl
 
 
 def add_overlay(session: RenderSession, request: RenderRequest, graph: KustomizeGraph,
-                tree: Tree) -> Render:
+                tree: Tree, side: str | None = None) -> Render:
     directory = request.directory
     kustomization = graph.kustomization(directory)
     anchor = kustomization.file if kustomization is not None else \
         (request.pointers[0].file if request.pointers else directory)
     tool = find_kustomize(session.tools.kustomize)
     render = Render(request, tool.name if tool else "kustomize", tool.version if tool else "",
-                    anchor)
+                    anchor, side=side)
     resources = [directory] if kustomization is not None else \
         _plain_resources(tree, graph, directory)
     closures = _closures(graph, resources)

@@ -70,6 +70,7 @@ class Render:
     seconds: float = 0.0
     cached: bool = False
     resources: int = 0
+    side: str | None = None           # "base" or "head" of a change; None: not a diff
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.request.label, "engine": self.request.engine,

@@ -23,12 +23,14 @@ Keep = Callable[[Judged, list[Finding]], list[Finding]]
 def _inputs(judged: Iterable[Judged]) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     for item in judged:
-        contents.update(item.render.inputs)
+        if item.render.side != "base":
+            contents.update(item.render.inputs)
     return contents
 
 
 def _comment_directives(findings: list[Finding], contents: dict[str, bytes], plain: set[str],
-                        rule_set: Any) -> tuple[list[Finding], list[Finding], list[Finding]]:
+                        rule_set: Any, problem_files: set[str] | None
+                        ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     from policygate.rules import known_pattern
     from policygate.suppress import apply_directives
     from policygate.suppress.comments import comment_directives
@@ -52,7 +54,7 @@ def _comment_directives(findings: list[Finding], contents: dict[str, bytes], pla
             items, directives, rule_set.ran_per_file, known_pattern)
         kept += file_kept
         suppressed += file_suppressed
-        if file not in plain:
+        if file not in plain and (problem_files is None or file in problem_files):
             problems += file_problems
     return kept, suppressed, problems
 
@@ -63,6 +65,8 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
 
     merged: dict[tuple[str, int], Any] = {}
     for item in judged:
+        if item.render.side == "base":
+            continue
         for directive in item.judgement.directives if item.judgement else ():
             key = (directive.file, directive.line)
             if key in merged:
@@ -73,12 +77,15 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
 
 
 def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: set[str],
-                  keep: Keep | None = None) -> None:
-    """Judge every render and add the outcome to `report`; `keep` is the diff filter."""
+                  keep: Keep | None = None, problem_files: set[str] | None = None) -> None:
+    """Judge every render and add the outcome to `report`; `keep` is the diff filter,
+    `problem_files` the files whose suppression problems a diff reports."""
     judged = session.finish(rule_set)
     settings = rule_set.settings
     findings: list[Finding] = []
     for item in judged:
+        if item.render.side == "base":  # the comparison, not the verdict
+            continue
         findings += settings.configure_all(item.render.failures)
         judgement = item.judgement
         if judgement is None:
@@ -90,8 +97,11 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
         report.failures += judgement.failures
         report.resources += judgement.resources
     contents = _inputs(judged)
-    findings, suppressed, problems = _comment_directives(findings, contents, plain, rule_set)
-    findings += settings.configure_all(problems + _annotation_problems(judged, rule_set))
+    findings, suppressed, problems = _comment_directives(findings, contents, plain, rule_set,
+                                                         problem_files)
+    problems += [p for p in _annotation_problems(judged, rule_set)
+                 if problem_files is None or p.file in problem_files]
+    findings += settings.configure_all(problems)
     report.suppressed += suppressed
     seen = {(f.rule, f.file, f.location.line, f.location.column) for f in report.findings
             if f.location is not None}
@@ -105,4 +115,4 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
     report.findings += unique.values()
     report.files += len({f for f in contents if f not in plain}) + sum(
         1 for item in judged if item.render.request.engine == STREAM)
-    report.renders = [item.render.to_json() for item in judged]
+    report.renders = [item.render.to_json() for item in judged if item.render.side != "base"]

@@ -61,6 +61,7 @@ class RenderSession:
         self._done: dict[str, Render] = {}
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
         self.keep: Any = None   # the diff filter of rendered findings (diff mode)
+        self.problem_files: set[str] | None = None  # diff mode: where suppression problems count
 
     def add(self, render: Render, placer: Any, job: Job | None) -> Render:
         """Queue a render (or reuse an identical one); `job` None: it already failed."""
@@ -126,18 +127,22 @@ class RenderSession:
         """Wait for every render and judge each output (in the order they were asked)."""
         from policygate.render.judge import judge_render
 
+        self.close()
+        for judged in self.renders:
+            if judged.render.output is not None and not judged.render.failures:
+                judged.judgement = judge_render(judged.render, judged.placer, rule_set)
+        return self.renders
+
+    def close(self) -> None:
+        """Wait for the renderers, then remove the private trees."""
         try:
             self.queue.drain()
         finally:
             if self._workdir is not None:
                 self._workdir.cleanup()
                 self._workdir = None
-        for judged in self.renders:
-            if judged.render.output is not None and not judged.render.failures:
-                judged.judgement = judge_render(judged.render, judged.placer, rule_set)
-        return self.renders
 
     def merge(self, report: Any, rule_set: Any, plain: set[str]) -> None:
         from policygate.render.results import merge_renders
 
-        merge_renders(report, self, rule_set, plain, self.keep)
+        merge_renders(report, self, rule_set, plain, self.keep, self.problem_files)

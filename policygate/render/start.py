@@ -18,6 +18,7 @@ from policygate.render.tree import DiskTree
 
 if TYPE_CHECKING:
     from policygate.config import Config
+    from policygate.render.diffmode import DiffRenders
     from policygate.sources.select import SourceSelection
     from policygate.sources.streams import Stream
 
@@ -62,3 +63,21 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     for stream in rendered:
         add_stream(session, stream, plan.tree)
     return session
+
+
+def prepare_change_renders(root: Path, config: Config, selection: SourceSelection, mode: str,
+                           targets: Sequence[str]) -> DiffRenders | None:
+    """The base and head renders of a change (`--diff`, `--staged`, pull requests)."""
+    from policygate.render.diffmode import prepare_diff_renders
+
+    assert selection.changes is not None
+    renders = prepare_diff_renders(root, config, selection.changes, mode, targets)
+    if renders is None:
+        return None
+    selection.sources = [s for s in selection.sources if s.display not in renders.consumed]
+    if selection.base_sources is not None:
+        selection.base_sources = [s for s in selection.base_sources
+                                  if s.display not in renders.consumed]
+    changed = {c.path for c in selection.changes.changes}
+    renders.session.problem_files = changed
+    return renders

@@ -1,0 +1,234 @@
+"""Renders of a change (`--diff`, `--staged`, pull requests): base and head, compared.
+
+A change to any file a kustomization or chart consumes (a patch, a base resource, a
+generator input, a template, the kustomization itself) re-renders every root and
+chart in the repository that includes it, at the base commit and at the head (or the
+index), both read from git objects. The diff filter then works on rendered objects:
+
+  resource      findings on rendered objects whose rendered form changed (or is new)
+  added, diff_context
+                findings placed on changed lines of changed files
+  file          every finding of an affected render
+  nofilter      every render under the paths checked
+  new           head findings the base render did not already have
+
+An object that the base rendered and the head does not (a resource removed from an
+overlay) is a changed resource for approval rules (`changed_resources`).
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policygate.model import Finding, ResourceId
+from policygate.render.graph import KustomizeGraph
+from policygate.render.kustomization import is_kustomization_file
+from policygate.render.plan import CHART_FILE, chart_of, chart_parts, configured_charts
+from policygate.render.request import Render, RenderRequest
+from policygate.render.session import Judged, RenderSession, RenderTools
+from policygate.render.tree import GitTree, Tree
+
+if TYPE_CHECKING:
+    from policygate.config import Config
+    from policygate.sources.changes import ChangeSet
+    from policygate.sources.diff import FileChange
+
+
+@dataclass(slots=True)
+class Side:
+    tree: Tree
+    graph: KustomizeGraph
+    roots: list[str]
+    charts: list[str]
+
+
+def _side(tree: Tree) -> Side:
+    graph = KustomizeGraph(tree)
+    directories = graph.discover([""])
+    charts = sorted({posixpath.dirname(c) for c in tree.find_named(frozenset({CHART_FILE}))})
+    charts = [c for c in charts if not any(o != c and c.startswith(f"{o}/charts/")
+                                           for o in charts)]
+    return Side(tree, graph, graph.roots(directories), charts)
+
+
+def _affected(side: Side, changed: set[str], everything: bool, under: Sequence[str]
+              ) -> tuple[list[str], list[str]]:
+    """(kustomization roots, charts) of one side that consume a changed file."""
+    def in_scope(directory: str) -> bool:
+        return not under or any(u == "" or directory == u or directory.startswith(f"{u}/")
+                                for u in under)
+
+    roots = [r for r in side.roots if (everything and in_scope(r)) or
+             changed & side.graph.closure(r).files]
+    charts = [c for c in side.charts if (everything and in_scope(c)) or
+              any(chart_of(path, [c]) == c for path in changed)]
+    return roots, charts
+
+
+@dataclass
+class DiffRenders:
+    """The pairs of renders of a change and the filter over their findings."""
+
+    session: RenderSession
+    changes: ChangeSet
+    mode: str
+    head: dict[str, Render] = field(default_factory=dict)   # request identity -> render
+    base: dict[str, Render] = field(default_factory=dict)
+    consumed: set[str] = field(default_factory=set)
+    _by_path: dict[str, FileChange] = field(default_factory=dict)
+
+    def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
+        if judged.render.side != "head":
+            return []
+        identity = judged.render.request.identity
+        base = self.base.get(identity)
+        base_judgement = None
+        if base is not None:
+            base_judgement = next((j.judgement for j in self.session.renders
+                                   if j.render is base), None)
+        if self.mode in ("file", "nofilter"):
+            return findings
+        if self.mode == "new":
+            from policygate.filtering import subtract_existing
+
+            return subtract_existing(findings, base_judgement.findings
+                                     if base_judgement is not None else [])
+        if self.mode == "resource":
+            changed = changed_objects(base_judgement.state if base_judgement else {},
+                                      judged.judgement.state)
+            return [f for f in findings if f.resource is None or f.resource in changed]
+        return [f for f in findings if self._on_changed_line(f)]
+
+    def _on_changed_line(self, finding: Finding) -> bool:
+        if not self._by_path:
+            self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
+        change = self._by_path.get(finding.file)
+        if change is None or finding.location is None:
+            return False
+        context = 3 if self.mode == "diff_context" else 0
+        ranges = change.touched_lines() if context else change.added_lines()
+        line = finding.location.line
+        return any(start - context <= line <= end + context for start, end in ranges)
+
+    def touched(self) -> tuple[ResourceId, ...]:
+        """Rendered objects the change adds, edits or removes (for approval rules)."""
+        self.session.queue.drain()
+        found: list[ResourceId] = []
+        for identity in dict.fromkeys([*self.head, *self.base]):
+            head = rendered_state(self.head.get(identity))
+            base = rendered_state(self.base.get(identity))
+            found += changed_objects(base, head) + [i for i in base if i not in head]
+        return tuple(dict.fromkeys(found))
+
+
+def changed_objects(base: dict[ResourceId, str], head: dict[ResourceId, str]
+                    ) -> list[ResourceId]:
+    return [identity for identity, state in head.items() if base.get(identity) != state]
+
+
+def rendered_state(render: Render | None) -> dict[ResourceId, str]:
+    """Each rendered Kubernetes object by identity, as canonical JSON (without the
+    build annotations): what the cluster would get."""
+    from policygate.kubernetes import as_resource
+    from policygate.parsers import parse_bytes
+    from policygate.parsers.yaml import Limits
+    from policygate.render.origins import take_build_annotations
+
+    if render is None or render.output is None or render.failures:
+        return {}
+    state: dict[ResourceId, str] = {}
+    for document in parse_bytes(render.output, render.request.label, Limits()).documents:
+        if isinstance(document.data, dict):
+            take_build_annotations(document.data)
+            resource = as_resource(document)
+            if resource is not None:
+                state[resource.id] = json.dumps(document.data, sort_keys=True, default=str)
+    return state
+
+
+def _add(session: RenderSession, request: RenderRequest, side: Side, name: str) -> Render:
+    from policygate.render.helm import add_chart
+    from policygate.render.overlays import add_overlay
+
+    if request.engine == "helm":
+        return add_chart(session, request, side.tree, name)
+    return add_overlay(session, request, side.graph, side.tree, name)
+
+
+def _requests(roots: list[str], charts: list[str], section: dict[str, Any] | None
+              ) -> list[RenderRequest]:
+    configured = configured_charts(section)
+    requests = [RenderRequest("kustomize", root) for root in roots]
+    for chart in charts:
+        requests += [RenderRequest("helm", chart, options)
+                     for options in configured.get(chart) or [{}]]
+    return requests
+
+
+def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: str,
+                         targets: Sequence[str]) -> DiffRenders | None:
+    """Plan and start the base and head renders of a change; None without any."""
+    from policygate.sources.git import Git
+
+    git = Git(root)
+    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
+                                                   if c.old_path}
+    head = _side(GitTree(git, changes.head))
+    base = _side(GitTree(git, changes.base))
+    if not (head.roots or head.charts or base.roots or base.charts):
+        return None
+    under = [posixpath.normpath(Path(t).resolve().relative_to(root.resolve()).as_posix())
+             for t in targets if _inside(Path(t), root)]
+    under = ["" if u == "." else u for u in under]
+    everything = mode == "nofilter"
+    head_roots, head_charts = _affected(head, changed, everything, under)
+    base_roots, base_charts = _affected(base, changed, False, under)
+    roots = list(dict.fromkeys(head_roots + base_roots))
+    charts = list(dict.fromkeys(head_charts + base_charts))
+    section = config.sections.get("render")
+    session = RenderSession(config.limits, RenderTools.from_config(section))
+    renders = DiffRenders(session, changes, mode)
+    for request in _requests(roots, charts, section):
+        exists_head = _exists(head, request)
+        if exists_head:
+            renders.head[request.identity] = _add(session, request, head, "head")
+        if mode != "nofilter" and _exists(base, request):
+            copy = RenderRequest(request.engine, request.directory, request.options)
+            renders.base[request.identity] = _add(session, copy, base, "base")
+    for directory in head.graph.discover([""]):
+        renders.consumed |= {f for f in head.graph.closure(directory).files
+                             if not is_kustomization_file(f)}
+    for chart in head.charts:
+        renders.consumed |= chart_parts(head.tree, chart)
+    session.keep = renders.keep
+    return renders
+
+
+def _exists(side: Side, request: RenderRequest) -> bool:
+    if request.engine == "helm":
+        return request.directory in side.charts
+    return side.graph.kustomization(request.directory) is not None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def rendered_touched(root: Path, config: Config, changes: ChangeSet) -> tuple[ResourceId, ...]:
+    """The rendered objects a change touches, for `policygate approvals` (which renders
+    nothing else)."""
+    renders = prepare_diff_renders(root, config, changes, "resource", ())
+    if renders is None:
+        return ()
+    try:
+        return renders.touched()
+    finally:
+        renders.session.close()
