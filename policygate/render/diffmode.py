@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policygate.model import Finding, ResourceId
+from policygate.render.gitops import MARKERS, Pointed, find_pointers
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
 from policygate.render.plan import CHART_FILE, chart_of, chart_parts, configured_charts
@@ -55,18 +56,30 @@ def _side(tree: Tree) -> Side:
     return Side(tree, graph, graph.roots(directories), charts)
 
 
-def _affected(side: Side, changed: set[str], everything: bool, under: Sequence[str]
-              ) -> tuple[list[str], list[str]]:
-    """(kustomization roots, charts) of one side that consume a changed file."""
-    def in_scope(directory: str) -> bool:
+def _all_requests(side: Side, pointed: list[Pointed], section: dict[str, Any] | None
+                  ) -> dict[str, RenderRequest]:
+    """Every render of one side: roots and charts, or what GitOps objects make of them."""
+    led = {(p.request.engine, p.request.directory) for p in pointed if p.exists}
+    requests = [r for r in _requests(side.roots, side.charts, section)
+                if (r.engine, r.directory) not in led]
+    requests += [p.request for p in pointed if p.exists]
+    return {r.pair_key: r for r in requests}
+
+
+def _affected(side: Side, request: RenderRequest, changed: set[str], everything: bool,
+              under: Sequence[str]) -> bool:
+    """Does the change touch this render (a file it consumes, or the GitOps object)?"""
+    directory = request.directory
+    if everything:
         return not under or any(u == "" or directory == u or directory.startswith(f"{u}/")
                                 for u in under)
-
-    roots = [r for r in side.roots if (everything and in_scope(r)) or
-             changed & side.graph.closure(r).files]
-    charts = [c for c in side.charts if (everything and in_scope(c)) or
-              any(chart_of(path, [c]) == c for path in changed)]
-    return roots, charts
+    if any(p.file in changed for p in request.pointers):
+        return True
+    if request.engine == "helm":
+        values = {str(v) for v in request.options.get("values_files", ())}
+        return bool(values & changed) or any(chart_of(p, [directory]) == directory
+                                             for p in changed)
+    return bool(changed & side.graph.closure(directory).files)
 
 
 @dataclass
@@ -76,7 +89,7 @@ class DiffRenders:
     session: RenderSession
     changes: ChangeSet
     mode: str
-    head: dict[str, Render] = field(default_factory=dict)   # request identity -> render
+    head: dict[str, Render] = field(default_factory=dict)   # pair key -> render
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
     _by_path: dict[str, FileChange] = field(default_factory=dict)
@@ -84,8 +97,7 @@ class DiffRenders:
     def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
         if judged.render.side != "head":
             return []
-        identity = judged.render.request.identity
-        base = self.base.get(identity)
+        base = self.base.get(judged.render.request.pair_key)
         base_judgement = None
         if base is not None:
             base_judgement = next((j.judgement for j in self.session.renders
@@ -172,6 +184,7 @@ def _requests(roots: list[str], charts: list[str], section: dict[str, Any] | Non
 def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: str,
                          targets: Sequence[str]) -> DiffRenders | None:
     """Plan and start the base and head renders of a change; None without any."""
+    from policygate.render.start import this_repository
     from policygate.sources.git import Git
 
     git = Git(root)
@@ -179,26 +192,31 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
                                                    if c.old_path}
     head = _side(GitTree(git, changes.head))
     base = _side(GitTree(git, changes.base))
-    if not (head.roots or head.charts or base.roots or base.charts):
+    section = config.sections.get("render") or {}
+    head_pointed: list[Pointed] = []
+    base_pointed: list[Pointed] = []
+    if section.get("gitops", True):
+        repository = this_repository(section, root)
+        head_pointed = find_pointers(head.tree, head.tree.grep(MARKERS), repository)
+        base_pointed = find_pointers(base.tree, base.tree.grep(MARKERS), repository)
+    if not (head.roots or head.charts or base.roots or base.charts or head_pointed):
         return None
-    under = [posixpath.normpath(Path(t).resolve().relative_to(root.resolve()).as_posix())
-             for t in targets if _inside(Path(t), root)]
-    under = ["" if u == "." else u for u in under]
+    under = ["" if u == "." else u for u in (
+        posixpath.normpath(Path(t).resolve().relative_to(root.resolve()).as_posix())
+        for t in targets if _inside(Path(t), root))]
     everything = mode == "nofilter"
-    head_roots, head_charts = _affected(head, changed, everything, under)
-    base_roots, base_charts = _affected(base, changed, False, under)
-    roots = list(dict.fromkeys(head_roots + base_roots))
-    charts = list(dict.fromkeys(head_charts + base_charts))
-    section = config.sections.get("render")
+    head_all = _all_requests(head, head_pointed, section)
+    base_all = _all_requests(base, base_pointed, section)
+    affected = [k for k, r in head_all.items() if _affected(head, r, changed, everything, under)]
+    affected += [k for k, r in base_all.items() if k not in affected and not everything
+                 and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
     renders = DiffRenders(session, changes, mode)
-    for request in _requests(roots, charts, section):
-        exists_head = _exists(head, request)
-        if exists_head:
-            renders.head[request.identity] = _add(session, request, head, "head")
-        if mode != "nofilter" and _exists(base, request):
-            copy = RenderRequest(request.engine, request.directory, request.options)
-            renders.base[request.identity] = _add(session, copy, base, "base")
+    for key in affected:
+        if key in head_all:
+            renders.head[key] = _add(session, head_all[key], head, "head")
+        if key in base_all and not everything:
+            renders.base[key] = _add(session, base_all[key], base, "base")
     for directory in head.graph.discover([""]):
         renders.consumed |= {f for f in head.graph.closure(directory).files
                              if not is_kustomization_file(f)}
@@ -206,12 +224,6 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
         renders.consumed |= chart_parts(head.tree, chart)
     session.keep = renders.keep
     return renders
-
-
-def _exists(side: Side, request: RenderRequest) -> bool:
-    if request.engine == "helm":
-        return request.directory in side.charts
-    return side.graph.kustomization(request.directory) is not None
 
 
 def _inside(path: Path, root: Path) -> bool:

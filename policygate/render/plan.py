@@ -134,3 +134,30 @@ def _ancestor_chart(tree: Tree, file: str) -> str | None:
 
 def _inside_other_chart(chart: str, charts: list[str]) -> bool:
     return any(other != chart and chart.startswith(f"{other}/charts/") for other in charts)
+
+
+def apply_pointers(plan: RenderPlan, pointed: list[Any], known_repository: bool) -> None:
+    """Render what GitOps objects point at, with their options, instead of the bare
+    directory; a pointer to a directory missing from this repository is a finding when
+    the object names this repository for sure."""
+    from policygate.render.request import render_finding
+
+    for item in pointed:
+        request = item.request
+        pointer = request.pointers[0]
+        if not item.exists:
+            if known_repository:
+                plan.notes.append(render_finding(
+                    "render/failed", f"{pointer.kind} {pointer.name} deploys "
+                                     f"{request.label}, which is not a "
+                                     f"{'chart' if request.engine == 'helm' else 'directory'} "
+                                     f"in this repository", pointer.file, pointer.line))
+            continue
+        plan.requests = [r for r in plan.requests if r.pointers or not (
+            r.engine == request.engine and r.directory == request.directory)]
+        plan.add(request)
+        if request.engine == "helm":
+            plan.consumed |= chart_parts(plan.tree, request.directory)
+        else:
+            plan.consumed |= {f for f in plan.graph.closure(request.directory).files
+                              if not is_kustomization_file(f)}

@@ -52,6 +52,15 @@ class RenderRequest:
                           default=str)
 
     @property
+    def pair_key(self) -> str:
+        """The same render at the base and the head of a change: a GitOps object's render
+        is paired by the object (its options may be what changed), others by identity."""
+        if not self.pointers:
+            return self.identity
+        return json.dumps([self.engine, self.directory,
+                           sorted(f"{p.kind} {p.name}" for p in self.pointers)])
+
+    @property
     def label(self) -> str:
         return self.directory or "."
 

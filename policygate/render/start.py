@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policygate.render.graph import KustomizeGraph
 from policygate.render.plan import RenderPlan, plan_paths
@@ -19,6 +19,7 @@ from policygate.render.tree import DiskTree
 if TYPE_CHECKING:
     from policygate.config import Config
     from policygate.render.diffmode import DiffRenders
+    from policygate.render.gitops import Repository
     from policygate.sources.select import SourceSelection
     from policygate.sources.streams import Stream
 
@@ -36,6 +37,13 @@ def start_plan(plan: RenderPlan, config: Config) -> RenderSession:
     return session
 
 
+def this_repository(section: dict[str, Any], root: Path | None) -> Repository:
+    from policygate.render.gitops import Repository, git_remote_urls
+
+    urls = section.get("repositories") or (git_remote_urls(root) if root is not None else [])
+    return Repository(urls)
+
+
 def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
                     selection: SourceSelection, streams: Sequence[Stream] = ()
                     ) -> RenderSession | None:
@@ -48,6 +56,15 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     base = root or Path.cwd()
     plan = plan_paths(targets, base, config.sections.get("render")) if targets else \
         RenderPlan(DiskTree(base), KustomizeGraph(DiskTree(base)))
+    section = config.sections.get("render") or {}
+    if section.get("gitops", True):
+        from policygate.render.gitops import find_pointers
+        from policygate.render.plan import apply_pointers
+
+        repository = this_repository(section, root)
+        pointed = find_pointers(plan.tree, [s.display for s in selection.sources], repository)
+        apply_pointers(plan, pointed, bool(repository.urls))
+        selection.notes += plan.notes
     rendered = []
     for stream in streams:
         if not wanted(stream.display, (), config.exclude, named=True):

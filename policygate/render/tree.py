@@ -201,6 +201,16 @@ class GitTree:
         return sorted(p for p in self.entries if p.startswith(prefix) and not _skipped(p)
                       and self.entries[p][0] != _SUBMODULE)
 
+    def grep(self, needles: Iterable[bytes]) -> list[str]:
+        """Files that contain any of these strings (git grep, fixed strings)."""
+        patterns = [arg for needle in needles for arg in ("-e", needle.decode())]
+        where = [self.revision] if self.revision else ["--cached"]
+        output = self.git.run("grep", "-l", "-z", "-F", "-I", *patterns, *where, "--",
+                              check=False)
+        prefix = f"{self.revision}:" if self.revision else ""
+        return sorted(p.decode("utf-8", "surrogateescape").removeprefix(prefix)
+                      for p in output.split(b"\0") if p)
+
     def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
         prefixes = tuple(f"{d}/" if d else "" for d in under)
         return sorted(p for p in self.entries if posixpath.basename(p) in names
