@@ -95,7 +95,9 @@ class DiffRenders:
     _by_path: dict[str, FileChange] = field(default_factory=dict)
 
     def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
-        if judged.render.side != "head":
+        if judged.render.side is None:  # a file named whole (pre-commit --all-files)
+            return findings
+        if judged.render.side == "base":
             return []
         base = self.base.get(judged.render.request.pair_key)
         base_judgement = None
@@ -176,7 +178,7 @@ def _requests(roots: list[str], charts: list[str], section: dict[str, Any] | Non
     configured = configured_charts(section)
     requests = [RenderRequest("kustomize", root) for root in roots]
     for chart in charts:
-        requests += [RenderRequest("helm", chart, options)
+        requests += [RenderRequest("helm", chart, options, namespace=options.get("namespace"))
                      for options in configured.get(chart) or [{}]]
     return requests
 

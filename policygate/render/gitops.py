@@ -189,11 +189,13 @@ def _argo(document: Document, file: str, text: str | None, repository: Repositor
             request = RenderRequest("helm", directory, _chart_options(
                 [f for f in files if f is not None], values, helm.get("releaseName")
                 or _dict(data.get("metadata")).get("name"), namespace, paths),
-                [pointer], _site(file, document, text, prefix + ("helm",)))
+                [pointer], _site(file, document, text, prefix + ("helm",)),
+                str(namespace) if namespace else None)
         else:
             options = argo_kustomize_options(directory, _dict(source.get("kustomize")))
             request = RenderRequest("kustomize", directory, options, [pointer],
-                                    _site(file, document, text, prefix + ("kustomize",)))
+                                    _site(file, document, text, prefix + ("kustomize",)),
+                                    str(namespace) if namespace else None)
         pointed.append(Pointed(request, tree.is_dir(directory)))
     return pointed
 
@@ -238,8 +240,10 @@ def _flux_kustomization(document: Document, file: str, text: str | None,
     directory = _clean_path(spec.get("path") or ".")
     if directory is None:
         return []
+    namespace = spec.get("targetNamespace")
     request = RenderRequest("kustomize", directory, flux_kustomize_options(directory, spec),
-                            [_pointer(document, file)], _site(file, document, text, ("spec",)))
+                            [_pointer(document, file)], _site(file, document, text, ("spec",)),
+                            str(namespace) if isinstance(namespace, str) else None)
     return [Pointed(request, tree.is_dir(directory))]
 
 
@@ -261,11 +265,12 @@ def _flux_helm_release(document: Document, file: str, text: str | None,
              if isinstance(f, str)]
     values = spec.get("values") if isinstance(spec.get("values"), dict) else None
     metadata = _dict(document.data.get("metadata"))
+    namespace = spec.get("targetNamespace") or metadata.get("namespace")
     request = RenderRequest("helm", directory, _chart_options(
         [f for f in files if f is not None], values,
-        spec.get("releaseName") or metadata.get("name"),
-        spec.get("targetNamespace") or metadata.get("namespace"), [("values",)]),
-        [_pointer(document, file)], _site(file, document, text, ("spec",)))
+        spec.get("releaseName") or metadata.get("name"), namespace, [("values",)]),
+        [_pointer(document, file)], _site(file, document, text, ("spec",)),
+        str(namespace) if namespace else None)
     return [Pointed(request, tree.exists(f"{directory}/Chart.yaml"))]
 
 

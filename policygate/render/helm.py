@@ -118,7 +118,7 @@ def _placer(render: Render, request: RenderRequest, chart: str) -> SourcePlaces:
     site = request.site
     if request.options.get("values") and site is not None:
         for prefix in request.options.get("values_paths", ()):
-            values.append(ValuesSource(site.file, site.document, tuple(prefix)))
+            values.append(ValuesSource(site.file, site.document, site.prefix + tuple(prefix)))
     for name in reversed([str(v) for v in request.options.get("values_files", ())]):
         source = values_source(name, render.inputs.get(name))
         if source is not None:

@@ -78,6 +78,26 @@ def _suppress(findings: list[Finding], directive: Any) -> tuple[list[Finding], l
     return kept, suppressed
 
 
+# Kinds that have no namespace: a deployer's default namespace does not apply to them.
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
+    "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
+    "CSIDriver", "CSINode", "VolumeAttachment", "CertificateSigningRequest",
+    "PodSecurityPolicy", "ClusterIssuer", "ClusterPolicy", "ConstraintTemplate"})
+
+
+def _default_namespace(data: Any, namespace: str | None) -> None:
+    """Where the deployer puts a namespaced object that names no namespace: the cluster
+    (and so exceptions and baselines) sees it there."""
+    if not namespace or not isinstance(data, dict) or data.get("kind") in CLUSTER_SCOPED:
+        return
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and not metadata.get("namespace"):
+        metadata["namespace"] = namespace
+
+
 def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
     from policygate.parsers import parse_bytes
     from policygate.pipeline import judge_document
@@ -98,6 +118,7 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
                              f"{problem.message}", render.anchor))
     for position, document in enumerate(parsed.documents):
         context = placer.prepare(document)
+        _default_namespace(document.data, render.request.namespace)
         document.file = placer.file_of(context)
         document.problems.clear()  # the renderer's YAML, not the author's
         judged = judge_document(document, position, rule_set, judgement.failures,

@@ -117,7 +117,7 @@ def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str],
         if _inside_other_chart(chart, charts):
             continue  # a subchart is rendered as part of its parent
         for options in configured.get(chart) or [{}]:
-            plan.add(RenderRequest("helm", chart, options))
+            plan.add(RenderRequest("helm", chart, options, namespace=options.get("namespace")))
         plan.consumed |= chart_parts(tree, chart)
 
 

@@ -44,12 +44,15 @@ class RenderRequest:
     options: dict[str, Any] = field(default_factory=dict)
     pointers: list[Pointer] = field(default_factory=list)
     site: OptionSite | None = None    # where `options` are written
+    # The namespace the deployer puts namespaced objects without one into (the Argo CD
+    # destination, the Helm release namespace).
+    namespace: str | None = None
 
     @property
     def identity(self) -> str:
         """Same directory, same options: the same render, whoever asked for it."""
-        return json.dumps([self.engine, self.directory, self.options], sort_keys=True,
-                          default=str)
+        return json.dumps([self.engine, self.directory, self.options, self.namespace],
+                          sort_keys=True, default=str)
 
     @property
     def pair_key(self) -> str:

@@ -91,10 +91,32 @@ def prepare_change_renders(root: Path, config: Config, selection: SourceSelectio
     renders = prepare_diff_renders(root, config, selection.changes, mode, targets)
     if renders is None:
         return None
+    whole = [s.display for s in selection.sources if s.change is None]
     selection.sources = [s for s in selection.sources if s.display not in renders.consumed]
     if selection.base_sources is not None:
         selection.base_sources = [s for s in selection.base_sources
                                   if s.display not in renders.consumed]
     changed = {c.path for c in selection.changes.changes}
     renders.session.problem_files = changed
+    if whole:
+        _add_whole_files(renders, root, config, selection, whole)
     return renders
+
+
+def _add_whole_files(renders: DiffRenders, root: Path, config: Config,
+                     selection: SourceSelection, whole: list[str]) -> None:
+    """`--staged FILES` checks a named file without staged changes whole, from disk
+    (pre-commit run --all-files): so are the renders that consume it."""
+    from policygate.render.helm import add_chart
+    from policygate.render.overlays import add_overlay
+
+    plan = plan_paths(whole, root, config.sections.get("render"))
+    done = {(r.request.engine, r.request.directory) for r in renders.head.values()}
+    for request in plan.requests:
+        if (request.engine, request.directory) in done:
+            continue
+        if request.engine == "helm":
+            add_chart(renders.session, request, plan.tree)
+        else:
+            add_overlay(renders.session, request, plan.graph, plan.tree)
+    selection.sources = [s for s in selection.sources if s.display not in plan.consumed]
