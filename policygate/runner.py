@@ -248,8 +248,8 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     if selection.changes is None:
         from policygate.render.start import prepare_renders
 
-        renders = prepare_renders(paths, root, config, selection, streams) \
-            if paths or streams else None
+        renders = prepare_renders(paths or (() if streams else (".",)), root, config,
+                                  selection, streams)
     elif root is not None:
         from policygate.render.start import prepare_change_renders
 

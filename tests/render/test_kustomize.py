@@ -52,6 +52,15 @@ def test_a_patch_that_makes_an_unchanged_base_privileged_is_reported_on_the_patc
                                       "namespace": "monitoring", "name": "web"}
 
 
+def test_check_without_paths_renders_the_overlays_of_the_current_directory(write):
+    root = write({**base(), **overlay("prod", "resources: [../../base]\n"
+                                              "patches:\n  - path: patch.yaml\n",
+                                      patch__yaml=PRIVILEGED_PATCH)})
+    run = run_cli("check", "--format", "json", cwd=root)
+    assert findings_of(run.json()) == [("pss/host-namespaces", "overlays/prod/patch.yaml", 9),
+                                       ("pss/privileged", "overlays/prod/patch.yaml", 13)]
+
+
 def test_the_same_overlay_without_the_patch_passes(write):
     root = write({**base(), **overlay("prod", "resources: [../../base]\n")})
     run = run_cli("check", "--format", "json", ".", cwd=root)
