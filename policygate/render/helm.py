@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policygate.render.process import contained_env
+from policygate.render.process import tool_version
 from policygate.render.request import Render, RenderRequest, render_finding
 from policygate.render.session import Job, RenderSession
 from policygate.render.stream import SourcePlaces, chart_file, values_source
@@ -43,13 +41,8 @@ def find_helm(preferred: str | None = None) -> Helm | None:
 
 @functools.cache
 def _helm(path: str) -> Helm:
-    try:
-        output = subprocess.run([path, "version", "--template", "{{.Version}}"],
-                                capture_output=True, timeout=20,
-                                env=contained_env(os.environ.get("TMPDIR", "/tmp"))).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        output = b""
-    return Helm(path, output.decode("utf-8", "replace").strip() or "unknown")
+    return Helm(path, tool_version(path, ["version", "--template", "{{.Version}}"],
+                                   str.strip))
 
 
 def _message(stderr: str, tree_dir: Path) -> str:

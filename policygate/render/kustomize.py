@@ -18,12 +18,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policygate.render.process import contained_env
+from policygate.render.process import tool_version
 
 WRAPPER_DIR = "__policygate_render__"
 _SAFE_FLAGS = ("--load-restrictor=LoadRestrictionsRootOnly", "--enable-alpha-plugins=false",
@@ -41,19 +40,14 @@ class Kustomize:
         return [*self.command, directory, *_SAFE_FLAGS, *extra]
 
 
-def _version(argv: list[str]) -> str:
-    try:
-        output = subprocess.run(argv, capture_output=True, timeout=20, env=contained_env(
-            os.environ.get("TMPDIR", "/tmp"))).stdout.decode("utf-8", "replace")
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    if output.lstrip().startswith("{"):
+def _parse_version(output: str) -> str:
+    if output.lstrip().startswith("{"):  # kubectl version -o json
         try:
-            return str(json.loads(output).get("kustomizeVersion") or "unknown")
+            return str(json.loads(output).get("kustomizeVersion") or "")
         except ValueError:
-            return "unknown"
+            return ""
     match = re.search(r"v?\d+\.\d+\.\d+", output)
-    return match.group(0) if match else "unknown"
+    return match.group(0) if match else ""
 
 
 def find_kustomize(preferred: str | None = None) -> Kustomize | None:
@@ -69,9 +63,10 @@ def find_kustomize(preferred: str | None = None) -> Kustomize | None:
 @functools.cache
 def _kustomize(path: str) -> Kustomize:
     if Path(path).name.startswith("kubectl"):
-        version = _version([path, "version", "--client", "-o", "json"])
+        version = tool_version(path, ["version", "--client", "-o", "json"], _parse_version)
         return Kustomize((path, "kustomize"), "kubectl kustomize", version)
-    return Kustomize((path, "build"), "kustomize", _version([path, "version"]))
+    return Kustomize((path, "build"), "kustomize", tool_version(path, ["version"],
+                                                               _parse_version))
 
 
 def wrapper_kustomization(resources: list[str], options: dict[str, Any]) -> bytes:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policygate.model import Finding
 from policygate.parsers.yaml import Limits
-from policygate.render.process import Outcome, RenderQueue
+from policygate.render.process import Outcome, RenderQueue, scratch_dir
 from policygate.render.request import Render, content_key, render_finding
 
 
@@ -86,7 +85,8 @@ class RenderSession:
 
     def _start(self, key: str, render: Render, job: Job) -> None:
         if self._workdir is None:
-            self._workdir = tempfile.TemporaryDirectory(prefix="policygate-render-")
+            self._workdir = tempfile.TemporaryDirectory(prefix="policygate-render-",
+                                                        dir=scratch_dir())
         tree = Path(self._workdir.name) / key[:20]
         for path, content in job.files.items():
             target = tree / path
