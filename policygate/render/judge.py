@@ -46,18 +46,15 @@ class Judgement:
 
 
 def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
+    """The object's ignore annotation, placed where it is written."""
     from policygate.suppress import Directive
-    from policygate.suppress.annotations import IGNORE, IGNORE_REASON
+    from policygate.suppress.annotations import IGNORE, ignore_annotation
 
-    metadata = resource.data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if not isinstance(annotations, dict) or not isinstance(annotations.get(IGNORE), str):
+    found = ignore_annotation(resource.data)
+    if found is None:
         return None
-    rules = tuple(r.strip() for r in annotations[IGNORE].split(",") if r.strip())
-    reason = annotations.get(IGNORE_REASON)
     place = placer.place(context, ("metadata", "annotations", IGNORE), resource.data)
-    return Directive("annotation", rules, reason.strip() if isinstance(reason, str) and
-                     reason.strip() else None, place.file, place.location.line,
+    return Directive("annotation", *found, place.file, place.location.line,
                      place.location.column, 0, 0)
 
 

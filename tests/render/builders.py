@@ -44,3 +44,9 @@ def overlay(name: str, kustomization: str, **files: str) -> dict[str, str]:
 
 def findings_of(report: dict) -> list[tuple[str, str, int]]:
     return sorted((f["rule"], f["file"], f["line"]) for f in report["findings"])
+
+
+def deployment_patch(pod_spec: str) -> str:
+    """A strategic-merge patch of the base Deployment; `pod_spec` is indented 6 spaces."""
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+            "  namespace: monitoring\nspec:\n  template:\n    spec:\n" + pod_spec)

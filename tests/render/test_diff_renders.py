@@ -129,11 +129,15 @@ approvals:
 """
 
 
+WITH_INGRESS = {
+    ".policygate.yaml": APPROVALS,
+    "base/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n"
+                         "  name: web\nspec:\n  rules:\n    - host: shop.example.com\n",
+    "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n"}
+
+
 def test_removing_a_resource_from_an_overlay_is_a_changed_resource(tmp_path):
-    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
-               "spec:\n  rules:\n    - host: shop.example.com\n")
-    repo = _repo(tmp_path, {".policygate.yaml": APPROVALS, "base/ingress.yaml": ingress,
-                            "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n"})
+    repo = _repo(tmp_path, WITH_INGRESS)
     repo.commit({"overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n"
                                                      "patches:\n  - patch: |-\n"
                                                      "      $patch: delete\n"
@@ -149,10 +153,7 @@ def test_removing_a_resource_from_an_overlay_is_a_changed_resource(tmp_path):
 
 
 def test_an_overlay_change_that_leaves_the_ingress_alone_needs_no_ingress_approval(tmp_path):
-    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
-               "spec:\n  rules:\n    - host: shop.example.com\n")
-    repo = _repo(tmp_path, {".policygate.yaml": APPROVALS, "base/ingress.yaml": ingress,
-                            "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n"})
+    repo = _repo(tmp_path, WITH_INGRESS)
     repo.commit({"overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n"
                                                      "replicas:\n  - name: web\n    count: 3\n"})
     context = _pr_context(repo, "overlays/prod/kustomization.yaml", "modified")

@@ -3,38 +3,22 @@ judged as the cluster would get them, with findings on the line that set the val
 from __future__ import annotations
 
 from tests.conftest import run_cli
-from tests.render.builders import base, findings_of, overlay
+from tests.render.builders import base, deployment_patch, findings_of, overlay
 
-PRIVILEGED_PATCH = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: monitoring
-spec:
-  template:
-    spec:
+PRIVILEGED_PATCH = deployment_patch("""\
       hostPID: true
       containers:
         - name: web
           securityContext:
             privileged: true
-"""
+""")
 
-RESOURCES_PATCH = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: monitoring
-spec:
-  template:
-    spec:
+RESOURCES_PATCH = deployment_patch("""\
       containers:
         - name: web
           resources:
             limits: {memory: 256Mi}
-"""
+""")
 
 
 def test_a_patch_that_makes_an_unchanged_base_privileged_is_reported_on_the_patch_line(write):
