@@ -90,7 +90,7 @@ class Render:
                 "status": self.failures[0].rule.partition("/")[2] if self.failures
                 else "rendered",
                 "resources": self.resources, "cached": self.cached,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "side": self.side,
                 "led_by": [p.to_json() for p in self.request.pointers]}
 
 

@@ -115,4 +115,4 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
     report.findings += unique.values()
     report.files += len({f for f in contents if f not in plain}) + sum(
         1 for item in judged if item.render.request.engine == STREAM)
-    report.renders = [item.render.to_json() for item in judged if item.render.side != "base"]
+    report.renders = [item.render.to_json() for item in judged]

@@ -35,7 +35,23 @@ def test_a_changed_base_is_re_judged_through_every_overlay(tmp_path):
     assert run.exit_code == 1, run.stderr
     assert _found(run) == [("pss/privileged", "base/deploy.yaml", 21, "prod"),
                            ("pss/privileged", "base/deploy.yaml", 21, "staging")]
-    assert [r["path"] for r in run.json()["renders"]] == ["overlays/prod", "overlays/staging"]
+    assert [(r["path"], r["side"], r["cached"]) for r in run.json()["renders"]] == [
+        ("overlays/prod", "head", False), ("overlays/prod", "base", False),
+        ("overlays/staging", "head", False), ("overlays/staging", "base", False)]
+
+
+def test_identical_inputs_at_the_base_and_the_head_render_once(tmp_path):
+    from tests.render.test_gitops_pointers import application
+
+    repo = _repo(tmp_path, {"clusters/web.yaml": application("overlays/prod")})
+    repo.git("remote", "add", "origin", "https://github.com/acme/gitops")
+    # Only the Application's revision changes: the overlay renders the same either way.
+    repo.commit({"clusters/web.yaml": application("overlays/prod").replace(
+        "3f1c2e4d5b6a79881726354433221100ffeeddcc", "4a2b3c4d5e6f70819283746556473829aabbccdd")})
+    run = run_cli("check", "--diff", "main", "--format", "json", cwd=repo.root)
+    assert run.json()["findings"] == []
+    assert [(r["path"], r["side"], r["cached"]) for r in run.json()["renders"]] == [
+        ("overlays/prod", "head", False), ("overlays/prod", "base", True)]
 
 
 def test_a_compliant_change_to_the_base_passes_and_renders_only_what_includes_it(tmp_path):
@@ -46,7 +62,8 @@ def test_a_compliant_change_to_the_base_passes_and_renders_only_what_includes_it
     run = run_cli("check", "--diff", "main", "--format", "json", cwd=repo.root)
     assert run.exit_code == 0, run.stdout
     assert run.json()["findings"] == []
-    assert [r["path"] for r in run.json()["renders"]] == ["overlays/prod", "overlays/staging"]
+    assert [r["path"] for r in run.json()["renders"] if r["side"] == "head"] == [
+        "overlays/prod", "overlays/staging"]
 
 
 def test_a_staged_patch_is_judged_through_its_overlay_with_the_index_content(tmp_path):
