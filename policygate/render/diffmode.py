@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policygate.model import Finding, ResourceId
-from policygate.render.gitops import MARKERS, Pointed, find_pointers
+from policygate.render.gitops import MARKERS, Pointed, find_pointers, generated_values
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
 from policygate.render.plan import CHART_FILE, chart_of, chart_parts, configured_charts
@@ -199,8 +199,10 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     base_pointed: list[Pointed] = []
     if section.get("gitops", True):
         repository = this_repository(section, root)
-        head_pointed = find_pointers(head.tree, head.tree.grep(MARKERS), repository)
-        base_pointed = find_pointers(base.tree, base.tree.grep(MARKERS), repository)
+        head_pointed = find_pointers(head.tree, head.tree.grep(MARKERS), repository,
+                                     generated_values(head.graph))
+        base_pointed = find_pointers(base.tree, base.tree.grep(MARKERS), repository,
+                                     generated_values(base.graph))
     if not (head.roots or head.charts or base.roots or base.charts or head_pointed):
         return None
     under = ["" if u == "." else u for u in (

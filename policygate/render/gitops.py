@@ -14,8 +14,9 @@ exists here.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,13 @@ from policygate.model import Document, FieldPath
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.provenance.source_url import normalise_source_url
+from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomize import WRAPPER_DIR
 from policygate.render.request import OptionSite, Pointer, RenderRequest
 from policygate.render.tree import Tree, normalize
 
 MARKERS = (b"argoproj.io", b"toolkit.fluxcd.io")
+Generated = Callable[[str, str, str], "str | None"]
 _TEMPLATE = re.compile(r"\{\{|\$\{")
 _IMAGE = re.compile(r"^(?:(?P<name>[^=]+)=)?(?P<ref>.+)$")
 
@@ -248,8 +251,8 @@ def _flux_kustomization(document: Document, file: str, text: str | None,
 
 
 def _flux_helm_release(document: Document, file: str, text: str | None,
-                       repository: Repository, sources: dict[str, str], tree: Tree
-                       ) -> list[Pointed]:
+                       repository: Repository, sources: dict[str, str], tree: Tree,
+                       generated: Generated) -> list[Pointed]:
     spec = _dict(document.data.get("spec"))
     chart = _dict(_dict(spec.get("chart")).get("spec"))
     reference = _dict(chart.get("sourceRef"))
@@ -263,6 +266,10 @@ def _flux_helm_release(document: Document, file: str, text: str | None,
         return []
     files = [normalize(directory, f) for f in chart.get("valuesFiles") or []
              if isinstance(f, str)]
+    files += [generated(str(e.get("kind")), str(e.get("name")),
+                        str(e.get("valuesKey") or "values.yaml"))
+              for e in spec.get("valuesFrom") or []
+              if isinstance(e, dict) and not e.get("targetPath")]
     values = spec.get("values") if isinstance(spec.get("values"), dict) else None
     metadata = _dict(document.data.get("metadata"))
     namespace = spec.get("targetNamespace") or metadata.get("namespace")
@@ -274,8 +281,41 @@ def _flux_helm_release(document: Document, file: str, text: str | None,
     return [Pointed(request, tree.exists(f"{directory}/Chart.yaml"))]
 
 
-def find_pointers(tree: Tree, files: Iterable[str], repository: Repository
-                  ) -> list[Pointed]:
+def generated_values(graph: KustomizeGraph) -> Generated:
+    """A HelmRelease's `valuesFrom` ConfigMap/Secret, when a kustomization in the
+    repository generates it from a file: that file is the values file."""
+    generators = {"ConfigMap": "configMapGenerator", "Secret": "secretGenerator"}
+    found: dict[tuple[str, str, str], str] = {}
+    loaded = False
+
+    def lookup(kind: str, name: str, key: str) -> str | None:
+        nonlocal loaded
+        if not loaded:
+            loaded = True
+            for directory in graph.discover([""]):
+                kustomization = graph.kustomization(directory)
+                for generator_kind, field_name in generators.items():
+                    for entry in (kustomization.data.get(field_name) or []) \
+                            if kustomization is not None else []:
+                        _generated_files(found, generator_kind, directory, entry)
+        return found.get((kind, name, key))
+    return lookup
+
+
+def _generated_files(found: dict[tuple[str, str, str], str], kind: str, directory: str,
+                     entry: Any) -> None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        return
+    for item in entry.get("files") or []:
+        if isinstance(item, str):
+            key, _, path = item.rpartition("=")
+            target = normalize(directory, path)
+            if target is not None:
+                found[(kind, entry["name"], key or posixpath.basename(path))] = target
+
+
+def find_pointers(tree: Tree, files: Iterable[str], repository: Repository,
+                  generated: Generated | None = None) -> list[Pointed]:
     """The renders GitOps objects in `files` ask for (files that mention no GitOps API
     group are not parsed)."""
     files = list(files)
@@ -300,7 +340,8 @@ def find_pointers(tree: Tree, files: Iterable[str], repository: Repository
         elif group == "kustomize.toolkit.fluxcd.io" and kind == "Kustomization":
             pointed += _flux_kustomization(document, file, text, repository, sources, tree)
         elif group == "helm.toolkit.fluxcd.io" and kind == "HelmRelease":
-            pointed += _flux_helm_release(document, file, text, repository, sources, tree)
+            pointed += _flux_helm_release(document, file, text, repository, sources, tree,
+                                          generated or (lambda *_: None))
     return pointed
 
 

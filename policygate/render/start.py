@@ -58,11 +58,12 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
         RenderPlan(DiskTree(base), KustomizeGraph(DiskTree(base)))
     section = config.sections.get("render") or {}
     if section.get("gitops", True):
-        from policygate.render.gitops import find_pointers
+        from policygate.render.gitops import find_pointers, generated_values
         from policygate.render.plan import apply_pointers
 
         repository = this_repository(section, root)
-        pointed = find_pointers(plan.tree, [s.display for s in selection.sources], repository)
+        pointed = find_pointers(plan.tree, [s.display for s in selection.sources], repository,
+                                generated_values(plan.graph))
         apply_pointers(plan, pointed, bool(repository.urls))
         selection.notes += plan.notes
     rendered = []

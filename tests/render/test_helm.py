@@ -281,3 +281,29 @@ def test_check_dir_file_staged_and_pre_commit_give_one_answer_for_a_template(
     assert hook.returncode == 1, hook.stdout + hook.stderr
     assert expected in hook.stdout
     assert "parse/invalid-yaml" not in hook.stdout
+
+
+def test_a_helm_release_values_from_a_generated_config_map_are_blamed_on_the_file(
+        tmp_path, with_helm):
+    release = HELM_RELEASE.replace("  values:\n    hostPID: true\n",
+                                   "  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n")
+    repo = Repo(tmp_path / "repo")
+    repo.commit({**chart_files(), "clusters/web.yaml": release,
+                 "clusters/kustomization.yaml": ("resources: [web.yaml]\nconfigMapGenerator:\n"
+                                                 "  - name: web-values\n"
+                                                 "    files: [values.yaml=web-values.yaml]\n"),
+                 "clusters/web-values.yaml": "securityContext:\n  privileged: true\n"})
+    run = run_cli("check", "--format", "json", ".", cwd=repo.root)
+    assert run.exit_code == 1, run.stdout
+    assert _found(run) == [("pss/privileged", "clusters/web-values.yaml", 2)]
+
+
+def test_a_chart_yaml_next_to_manifests_does_not_hide_them(write, with_helm):
+    # Bypass attempt: templates/ used to be skipped whenever a Chart.yaml sat beside it.
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n"
+           "    - name: shell\n      image: busybox:1.36\n"
+           "      securityContext:\n        privileged: true\n")
+    root = write({"deploy/Chart.yaml": "apiVersion: v2\nname: deploy\nversion: 0.1.0\n",
+                  "deploy/templates/debug.yaml": pod})
+    run = run_cli("check", "--format", "json", "--select", "pss/privileged", ".", cwd=root)
+    assert _found(run) == [("pss/privileged", "deploy/templates/debug.yaml", 10)]
