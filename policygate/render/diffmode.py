@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policygate.model import Finding, ResourceId
-from policygate.render.gitops import MARKERS, Pointed, find_pointers, generated_values
+from policygate.render.gitops import Pointed, find_pointers, generated_values
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
-from policygate.render.plan import CHART_FILE, chart_of, chart_parts, configured_charts
+from policygate.render.plan import (
+    CHART_FILE, GITOPS_MARKERS, chart_of, chart_parts, configured_charts)
 from policygate.render.request import Render, RenderRequest
 from policygate.render.session import Judged, RenderSession, RenderTools
 from policygate.render.tree import GitTree, Tree
@@ -199,9 +200,9 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     base_pointed: list[Pointed] = []
     if section.get("gitops", True):
         repository = this_repository(section, root)
-        head_pointed = find_pointers(head.tree, head.tree.grep(MARKERS), repository,
+        head_pointed = find_pointers(head.tree, head.tree.grep(GITOPS_MARKERS), repository,
                                      generated_values(head.graph))
-        base_pointed = find_pointers(base.tree, base.tree.grep(MARKERS), repository,
+        base_pointed = find_pointers(base.tree, base.tree.grep(GITOPS_MARKERS), repository,
                                      generated_values(base.graph))
     if not (head.roots or head.charts or base.roots or base.charts or head_pointed):
         return None

@@ -26,10 +26,10 @@ from policygate.parsers.yaml import Limits
 from policygate.provenance.source_url import normalise_source_url
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomize import WRAPPER_DIR
+from policygate.render.plan import may_point
 from policygate.render.request import OptionSite, Pointer, RenderRequest
 from policygate.render.tree import Tree, normalize
 
-MARKERS = (b"argoproj.io", b"toolkit.fluxcd.io")
 Generated = Callable[[str, str, str], "str | None"]
 _TEMPLATE = re.compile(r"\{\{|\$\{")
 _IMAGE = re.compile(r"^(?:(?P<name>[^=]+)=)?(?P<ref>.+)$")
@@ -41,10 +41,6 @@ class Pointed:
 
     request: RenderRequest
     exists: bool = True
-
-
-def may_point(content: bytes) -> bool:
-    return any(marker in content for marker in MARKERS)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -224,7 +220,7 @@ def _argo_values(helm: dict[str, Any], prefix: FieldPath
 
 def _chart_options(files: list[str], values: dict[str, Any] | None, release: Any,
                    namespace: Any, paths: list[FieldPath]) -> dict[str, Any]:
-    from policygate.render.helm import chart_options
+    from policygate.render.request import chart_options
 
     return chart_options(files, values, str(release) if release else None,
                          str(namespace) if namespace else None, list(paths))

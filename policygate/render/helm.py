@@ -14,7 +14,6 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from policygate.render.process import tool_version
 from policygate.render.request import Render, RenderRequest, render_finding
@@ -127,20 +126,3 @@ def _placer(render: Render, request: RenderRequest, chart: str) -> SourcePlaces:
         return path if path in inputs else None
 
     return SourcePlaces(render.anchor, resolve, inputs.get, lambda template: values)
-
-
-def chart_options(values_files: list[str], values: dict[str, Any] | None,
-                  release: str | None, namespace: str | None,
-                  values_paths: list[tuple[Any, ...]] | None = None) -> dict[str, Any]:
-    """Render options of a chart, in the form `add_chart` reads (and the cache hashes)."""
-    options: dict[str, Any] = {}
-    if values_files:
-        options["values_files"] = values_files
-    if values:
-        options["values"] = values
-        options["values_paths"] = [list(p) for p in values_paths or ()]
-    if release:
-        options["release"] = release
-    if namespace:
-        options["namespace"] = namespace
-    return options

@@ -21,6 +21,13 @@ from policygate.render.request import RenderRequest
 from policygate.render.tree import DiskTree, Tree
 
 CHART_FILE = "Chart.yaml"
+# The API groups of Argo CD and Flux: a file without them holds no GitOps object.
+GITOPS_MARKERS = (b"argoproj.io", b"toolkit.fluxcd.io")
+
+
+def may_point(content: bytes) -> bool:
+    """Could this file hold an Argo CD or Flux object? (a byte search, before parsing)"""
+    return any(marker in content for marker in GITOPS_MARKERS)
 
 
 @dataclass(slots=True)
@@ -93,7 +100,7 @@ def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | Non
 
 def configured_charts(section: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
     """`render.helm.charts` by chart directory: the render options of each entry."""
-    from policygate.render.helm import chart_options
+    from policygate.render.request import chart_options
 
     charts: dict[str, list[dict[str, Any]]] = {}
     for entry in ((section or {}).get("helm") or {}).get("charts") or ():

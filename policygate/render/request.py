@@ -111,3 +111,20 @@ def render_finding(rule: str, message: str, file: str, line: int = 1, column: in
 
     return Finding(rule, Severity.ERROR, message, file, Location(line, column, line),
                    source="render")
+
+
+def chart_options(values_files: list[str], values: dict[str, Any] | None,
+                  release: str | None, namespace: str | None,
+                  values_paths: list[tuple[Any, ...]] | None = None) -> dict[str, Any]:
+    """Render options of a chart, in the form `add_chart` reads (and the cache hashes)."""
+    options: dict[str, Any] = {}
+    if values_files:
+        options["values_files"] = values_files
+    if values:
+        options["values"] = values
+        options["values_paths"] = [list(p) for p in values_paths or ()]
+    if release:
+        options["release"] = release
+    if namespace:
+        options["namespace"] = namespace
+    return options

@@ -11,22 +11,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policygate.render.graph import KustomizeGraph
-from policygate.render.plan import RenderPlan, plan_paths
-from policygate.render.session import RenderSession, RenderTools
-from policygate.render.stream import add_stream, has_source_comments
+from policygate.render.plan import RenderPlan, may_point, plan_paths
 from policygate.render.tree import DiskTree
 
 if TYPE_CHECKING:
     from policygate.config import Config
     from policygate.render.diffmode import DiffRenders
     from policygate.render.gitops import Repository
+    from policygate.render.session import RenderSession
     from policygate.sources.select import SourceSelection
     from policygate.sources.streams import Stream
+
+
+_SOURCE_COMMENT = b"# Source: "
 
 
 def start_plan(plan: RenderPlan, config: Config) -> RenderSession:
     from policygate.render.helm import add_chart
     from policygate.render.overlays import add_overlay
+    from policygate.render.session import RenderSession, RenderTools
 
     session = RenderSession(config.limits, RenderTools.from_config(config.sections.get("render")))
     for request in plan.requests:
@@ -57,30 +60,41 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     plan = plan_paths(targets, base, config.sections.get("render")) if targets else \
         RenderPlan(DiskTree(base), KustomizeGraph(DiskTree(base)))
     section = config.sections.get("render") or {}
-    if section.get("gitops", True):
+    candidates = _pointer_files(plan.tree, selection) if section.get("gitops", True) else []
+    if candidates:
         from policygate.render.gitops import find_pointers, generated_values
         from policygate.render.plan import apply_pointers
 
         repository = this_repository(section, root)
-        pointed = find_pointers(plan.tree, [s.display for s in selection.sources], repository,
-                                generated_values(plan.graph))
+        pointed = find_pointers(plan.tree, candidates, repository, generated_values(plan.graph))
         apply_pointers(plan, pointed, bool(repository.urls))
         selection.notes += plan.notes
     rendered = []
     for stream in streams:
         if not wanted(stream.display, (), config.exclude, named=True):
             selection.notes.append(skipped_note(stream.display, "excluded by paths.exclude"))
-        elif has_source_comments(stream.content):
+        elif stream.content.startswith(_SOURCE_COMMENT) or \
+                b"\n" + _SOURCE_COMMENT in stream.content:
             rendered.append(stream)
         else:
             selection.sources.append(SourceFile(stream.display, stream.display, stream.content))
-    if not plan.requests and not plan.consumed and not rendered:
-        return None
     selection.sources = [s for s in selection.sources if s.display not in plan.consumed]
+    if not plan.requests and not rendered:
+        return None
     session = start_plan(plan, config)
-    for stream in rendered:
-        add_stream(session, stream, plan.tree)
+    if rendered:
+        from policygate.render.stream import add_stream
+
+        for stream in rendered:
+            add_stream(session, stream, plan.tree)
     return session
+
+
+def _pointer_files(tree: DiskTree, selection: SourceSelection) -> list[str]:
+    """Scanned YAML files that may hold an Argo CD or Flux object (a byte search)."""
+    names = [s.display for s in selection.sources if s.display.endswith((".yaml", ".yml"))]
+    return [name for name, content in tree.read_many(names).items()
+            if content is not None and may_point(content)]
 
 
 def prepare_change_renders(root: Path, config: Config, selection: SourceSelection, mode: str,

@@ -116,10 +116,6 @@ def chart_file(chart: str, source: str) -> str:
     return posixpath.join(chart, rest) if chart else rest
 
 
-def has_source_comments(content: bytes) -> bool:
-    return content.startswith(_PREFIX.encode()) or b"\n" + _PREFIX.encode() in content
-
-
 def _charts_by_name(tree: Tree) -> dict[str, str]:
     """Chart name (from Chart.yaml) -> chart directory, for the charts in the tree."""
     from policygate.render.helm import chart_name
