@@ -29,7 +29,8 @@ from policygate.render.gitops import Pointed, find_pointers, generated_values
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
 from policygate.render.plan import (
-    CHART_FILE, GITOPS_MARKERS, chart_of, chart_parts, configured_charts)
+    CHART_FILE, GITOPS_MARKERS, RENDER_FILES, chart_of, chart_parts, configured_charts,
+    may_point)
 from policygate.render.request import Render, RenderRequest
 from policygate.render.session import Judged, RenderSession, RenderTools
 from policygate.render.tree import GitTree, Tree
@@ -51,7 +52,8 @@ class Side:
 def _side(tree: Tree) -> Side:
     graph = KustomizeGraph(tree)
     directories = graph.discover([""])
-    charts = sorted({posixpath.dirname(c) for c in tree.find_named(frozenset({CHART_FILE}))})
+    charts = sorted({posixpath.dirname(c) for c in tree.find_named(RENDER_FILES)
+                     if c.endswith(CHART_FILE)})
     charts = [c for c in charts if not any(o != c and c.startswith(f"{o}/charts/")
                                            for o in charts)]
     return Side(tree, graph, graph.roots(directories), charts)
@@ -185,26 +187,31 @@ def _requests(roots: list[str], charts: list[str], section: dict[str, Any] | Non
 
 
 def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: str,
-                         targets: Sequence[str]) -> DiffRenders | None:
-    """Plan and start the base and head renders of a change; None without any."""
+                         targets: Sequence[str], trees: tuple[GitTree, GitTree] | None = None
+                         ) -> DiffRenders | None:
+    """Plan and start the base and head renders of a change; None without any.
+    `trees` are the (head, base) trees when the caller has listed them already."""
     from policygate.render.start import this_repository
     from policygate.sources.git import Git
 
-    git = Git(root)
     changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
                                                    if c.old_path}
-    head = _side(GitTree(git, changes.head))
-    base = _side(GitTree(git, changes.base))
+    if trees is None:
+        git = Git(root)
+        trees = GitTree(git, changes.head), GitTree(git, changes.base)
+    head, base = _side(trees[0]), _side(trees[1])
     section = config.sections.get("render") or {}
     head_pointed: list[Pointed] = []
     base_pointed: list[Pointed] = []
-    if section.get("gitops", True):
+    anything = head.roots or head.charts or base.roots or base.charts
+    if section.get("gitops", True) and (anything or any(
+            may_point(c) for c in head.tree.read_many(sorted(changed)).values() if c)):
         repository = this_repository(section, root)
         head_pointed = find_pointers(head.tree, head.tree.grep(GITOPS_MARKERS), repository,
                                      generated_values(head.graph))
         base_pointed = find_pointers(base.tree, base.tree.grep(GITOPS_MARKERS), repository,
                                      generated_values(base.graph))
-    if not (head.roots or head.charts or base.roots or base.charts or head_pointed):
+    if not (anything or head_pointed):
         return None
     under = ["" if u == "." else u for u in (
         posixpath.normpath(Path(t).resolve().relative_to(root.resolve()).as_posix())

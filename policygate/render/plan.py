@@ -16,11 +16,12 @@ from typing import Any
 
 from policygate.model import Finding
 from policygate.render.graph import KustomizeGraph
-from policygate.render.kustomization import is_kustomization_file
+from policygate.render.kustomization import KUSTOMIZATION_FILES, is_kustomization_file
 from policygate.render.request import RenderRequest
 from policygate.render.tree import DiskTree, Tree
 
 CHART_FILE = "Chart.yaml"
+RENDER_FILES = KUSTOMIZATION_FILES | {CHART_FILE}   # a tree without them renders nothing
 # The API groups of Argo CD and Flux: a file without them holds no GitOps object.
 GITOPS_MARKERS = (b"argoproj.io", b"toolkit.fluxcd.io")
 

@@ -99,11 +99,24 @@ def _pointer_files(tree: DiskTree, selection: SourceSelection) -> list[str]:
 
 def prepare_change_renders(root: Path, config: Config, selection: SourceSelection, mode: str,
                            targets: Sequence[str]) -> DiffRenders | None:
-    """The base and head renders of a change (`--diff`, `--staged`, pull requests)."""
+    """The base and head renders of a change (`--diff`, `--staged`, pull requests).
+
+    A change in a repository without kustomizations or charts, that adds no GitOps
+    object, costs two listings of the trees and nothing else."""
+    from policygate.render.plan import RENDER_FILES
+    from policygate.render.tree import GitTree
+    from policygate.sources.git import Git
+
+    changes = selection.changes
+    assert changes is not None
+    git = Git(root)
+    trees = GitTree(git, changes.head), GitTree(git, changes.base)
+    if not any(tree.find_named(RENDER_FILES) for tree in trees) and not any(
+            s.content is not None and may_point(s.content) for s in selection.sources):
+        return None
     from policygate.render.diffmode import prepare_diff_renders
 
-    assert selection.changes is not None
-    renders = prepare_diff_renders(root, config, selection.changes, mode, targets)
+    renders = prepare_diff_renders(root, config, changes, mode, targets, trees)
     if renders is None:
         return None
     whole = [s.display for s in selection.sources if s.change is None]
@@ -111,8 +124,7 @@ def prepare_change_renders(root: Path, config: Config, selection: SourceSelectio
     if selection.base_sources is not None:
         selection.base_sources = [s for s in selection.base_sources
                                   if s.display not in renders.consumed]
-    changed = {c.path for c in selection.changes.changes}
-    renders.session.problem_files = changed
+    renders.session.problem_files = {c.path for c in changes.changes}
     if whole:
         _add_whole_files(renders, root, config, selection, whole)
     return renders

@@ -122,6 +122,7 @@ class GitTree:
         self.label = revision[:12] if revision else "index"
         self._entries: dict[str, tuple[str, str]] | None = None
         self._dirs: set[str] | None = None
+        self._by_name: dict[str, list[str]] | None = None
 
     @property
     def entries(self) -> dict[str, tuple[str, str]]:
@@ -202,16 +203,21 @@ class GitTree:
                       and self.entries[p][0] != _SUBMODULE)
 
     def grep(self, needles: Iterable[bytes]) -> list[str]:
-        """Files that contain any of these strings (git grep, fixed strings)."""
+        """YAML files that contain any of these strings (git grep, fixed strings)."""
         patterns = [arg for needle in needles for arg in ("-e", needle.decode())]
         where = [self.revision] if self.revision else ["--cached"]
         output = self.git.run("grep", "-l", "-z", "-F", "-I", *patterns, *where, "--",
-                              check=False)
+                              "*.yaml", "*.yml", check=False)
         prefix = f"{self.revision}:" if self.revision else ""
         return sorted(p.decode("utf-8", "surrogateescape").removeprefix(prefix)
                       for p in output.split(b"\0") if p)
 
     def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
+        if self._by_name is None:  # one pass over the listing, for every name asked later
+            self._by_name = {}
+            for path in self.entries:
+                if not _skipped(path):
+                    self._by_name.setdefault(path.rpartition("/")[2], []).append(path)
         prefixes = tuple(f"{d}/" if d else "" for d in under)
-        return sorted(p for p in self.entries if posixpath.basename(p) in names
-                      and p.startswith(prefixes) and not _skipped(p))
+        return sorted(p for name in names for p in self._by_name.get(name, ())
+                      if p.startswith(prefixes))
