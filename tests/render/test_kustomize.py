@@ -170,3 +170,23 @@ def test_the_users_files_are_left_untouched(write):
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
     assert (root / "overlays/prod/kustomization.yaml").read_text() == files[
         "overlays/prod/kustomization.yaml"]
+
+
+def test_a_value_no_source_line_explains_is_reported_on_the_kustomization_with_a_note(write):
+    kustomization = ("resources: [../../base, images.yaml]\n"
+                     "replacements:\n"
+                     "  - source: {kind: ConfigMap, name: images, fieldPath: data.web}\n"
+                     "    targets:\n"
+                     "      - select: {kind: Deployment, name: web}\n"
+                     "        fieldPaths: [\"spec.template.spec.containers.[name=web].image\"]\n")
+    root = write({**base(), **overlay("prod", kustomization, images__yaml=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: images\n"
+        "data:\n  web: nginx:latest\n"))})
+    report = run_cli("check", "--format", "json", ".", cwd=root).json()
+    assert [(f["rule"], f["file"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("image/latest-tag", "overlays/prod/kustomization.yaml", 1,
+         "container \"web\" image nginx:latest uses the :latest tag: whatever was pushed last "
+         "runs, and nobody can tell which version that is — use a version tag pinned to its "
+         "digest (nginx:<version>@sha256:<digest>; list versions with `skopeo list-tags "
+         "docker://docker.io/library/nginx`) (set during the build of overlays/prod; not traced "
+         "to a source line, so it is reported on the kustomization)")]
