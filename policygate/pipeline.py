@@ -111,6 +111,18 @@ def _run_engines(document: Document, position: int, kind: str | None,
     return findings
 
 
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, place and message, whichever reading found it first."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.rule, finding.location, finding.message, finding.path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
+
+
 def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
                 change: FileChange | None, rule_set: RuleSet,
                 combined: bool = False) -> tuple[list[Finding], list[Finding]]:
@@ -162,10 +174,19 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
         for problem in document.problems:
             problem.resource = resource.id if resource is not None else None
             findings.append(problem)
-        findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
-                                  failures))
-        findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
-                                     documents))
+        judged = _evaluate(document, kind, resource, rule_set.active, settings.context,
+                           failures)
+        judged += _run_engines(document, position, kind, resource, rule_set, failures,
+                               documents)
+        for other in document.other_readings:  # merge keys read another way elsewhere
+            other_kind = document_kind(other)
+            other_resource = as_resource(other) if other_kind == KUBERNETES else None
+            if other_kind is not None:
+                judged += _evaluate(other, other_kind, other_resource, rule_set.active,
+                                    settings.context, failures)
+                judged += _run_engines(other, position, other_kind, other_resource, rule_set,
+                                       failures, [])
+        findings.extend(_distinct(judged) if document.other_readings else judged)
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 

@@ -93,6 +93,9 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "parse/invalid-encoding": (Severity.ERROR, "the file is not valid UTF-8 (or BOM-marked UTF-16/32)"),
     "parse/binary-file": (Severity.NOTE, "binary content in a file that should be text; skipped"),
     "parse/duplicate-key": (Severity.WARNING, "a mapping repeats a key; Kubernetes keeps only the last"),
+    "parse/ambiguous-merge": (Severity.WARNING, "a `<<` merge key after an explicit key: kubectl, "
+                                                "Helm and Argo CD read the merged value, kustomize "
+                                                "the explicit one; both are judged"),
     "parse/limit-exceeded": (Severity.ERROR, "a file exceeds a size, document, depth or alias limit"),
     "parse/unreadable": (Severity.ERROR, "the file could not be read"),
     "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
