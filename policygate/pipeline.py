@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policygate.classify import KUBERNETES, document_kind
-from policygate.kubernetes import as_resource, pod_specs
+from policygate.kubernetes import PodSpec, as_resource, pod_specs
 from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
@@ -58,7 +58,7 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
         rule = active.rule
         targets: Sequence[object]
         if rule.scope == "pod" and resource is not None:
-            pods = pod_specs(resource) if pods is None else pods
+            pods = pod_specs(resource, context.pod_spec_paths) if pods is None else pods
             targets = pods
         elif rule.scope == "resource" and resource is not None:
             targets = (resource,)
@@ -66,7 +66,7 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             if images is None:
                 from policygate.provenance.extract import image_sites
 
-                images = image_sites(document, kind, resource)
+                images = image_sites(document, kind, resource, context.pod_spec_paths)
             targets = images
         elif rule.scope == kind and resource is None:
             targets = (document,)
@@ -75,6 +75,10 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
         for target in targets:
             try:
                 violations = list(rule.check(target, context))
+                if isinstance(target, PodSpec) and target.patches is not None:
+                    # a pod spec patch: only what the patch adds is its own finding
+                    before = {v.message for v in rule.check(target.patches, context)}
+                    violations = [v for v in violations if v.message not in before]
             except Exception as error:  # a rule bug must not hide the other results
                 subject = resource.id if resource is not None else f"document {document.index + 1}"
                 failures.append(f"{document.file}: internal error in rule {rule.id} on "

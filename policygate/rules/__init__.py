@@ -10,9 +10,12 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policygate.model import Severity, Violation
+
+if TYPE_CHECKING:
+    from policygate.podspecs.declared import DeclaredPaths
 
 # One module per rule (yamllint-style); the order is the order of `policygate rules`.
 _RULE_MODULES = (
@@ -24,7 +27,7 @@ _RULE_MODULES = (
     "pss.restricted_proc_mount",
     "images.invalid_reference", "images.untrusted_registry", "images.not_pinned",
     "images.latest_tag", "actions.not_pinned", "gitops.untrusted_source",
-    "gitops.unpinned_revision",
+    "gitops.unpinned_revision", "kubernetes.assumed_pod_spec", "kubernetes.unserved_api_version",
 )
 
 
@@ -58,6 +61,8 @@ class RuleContext:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Config sections owned by rule families (`images:`, ...), validated by the schema.
     sections: dict[str, Any] = field(default_factory=dict)
+    # `kubernetes.pod_spec_paths`: where the team's own kinds keep their pod specs.
+    pod_spec_paths: DeclaredPaths | None = None
 
     def pss_at_least(self, major: int, minor: int) -> bool:
         return self.pss_version is None or self.pss_version >= (major, minor)
