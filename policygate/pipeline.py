@@ -21,7 +21,7 @@ from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits, ParsedFile
-from policygate.rules import RuleContext, known_pattern
+from policygate.rules import RuleContext, all_rules, known_pattern
 from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
 
@@ -72,12 +72,13 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             targets = (document,)
         else:
             continue
+        rule_context = active.context or context
         for target in targets:
             try:
-                violations = list(rule.check(target, context))
+                violations = list(rule.check(target, rule_context))
                 if isinstance(target, PodSpec) and target.patches is not None:
                     # a pod spec patch: only what the patch adds is its own finding
-                    before = {v.message for v in rule.check(target.patches, context)}
+                    before = {v.message for v in rule.check(target.patches, rule_context)}
                     violations = [v for v in violations if v.message not in before]
             except Exception as error:  # a rule bug must not hide the other results
                 subject = resource.id if resource is not None else f"document {document.index + 1}"
@@ -87,7 +88,8 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             findings.extend(
                 finding_for(violation, rule=rule.id, severity=active.severity,
                             file=document.file, document=document,
-                            resource=resource.id if resource is not None else None)
+                            resource=resource.id if resource is not None else None,
+                            note=active.note)
                 for violation in violations)
     return findings
 
@@ -178,15 +180,16 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
         for problem in document.problems:
             problem.resource = resource.id if resource is not None else None
             findings.append(problem)
-        judged = _evaluate(document, kind, resource, rule_set.active, settings.context,
-                           failures)
+        rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
+            else rule_set.active
+        judged = _evaluate(document, kind, resource, rules, settings.context, failures)
         judged += _run_engines(document, position, kind, resource, rule_set, failures,
                                documents)
         for other in document.other_readings:  # merge keys read another way elsewhere
             other_kind = document_kind(other)
             other_resource = as_resource(other) if other_kind == KUBERNETES else None
             if other_kind is not None:
-                judged += _evaluate(other, other_kind, other_resource, rule_set.active,
+                judged += _evaluate(other, other_kind, other_resource, rules,
                                     settings.context, failures)
                 judged += _run_engines(other, position, other_kind, other_resource, rule_set,
                                        failures, [])
@@ -249,6 +252,10 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     findings are not reported again (`--filter-mode new`).
     """
     sources = list(sources)
+    if any(settings.enabled(rule.id) for rule in all_rules() if rule.family == "pss"):
+        from policygate.namespaces import scan_namespaces
+
+        settings.context.namespaces.scanned = scan_namespaces(sources, settings.limits)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from policygate.model import Severity, Violation
 
 if TYPE_CHECKING:
+    from policygate.namespaces import NamespacePolicy
     from policygate.podspecs.declared import DeclaredPaths
+
+
+def _namespace_policy() -> NamespacePolicy:
+    from policygate.namespaces import NamespacePolicy
+
+    return NamespacePolicy()
 
 # One module per rule (yamllint-style); the order is the order of `policygate rules`.
 _RULE_MODULES = (
@@ -24,7 +31,7 @@ _RULE_MODULES = (
     "pss.proc_mount", "pss.seccomp_unconfined", "pss.sysctls", "pss.host_probes",
     "pss.volume_types", "pss.privilege_escalation", "pss.run_as_non_root",
     "pss.run_as_user", "pss.seccomp_required", "pss.restricted_capabilities",
-    "pss.restricted_proc_mount",
+    "pss.restricted_proc_mount", "pss.namespace_admission",
     "images.invalid_reference", "images.untrusted_registry", "images.not_pinned",
     "images.latest_tag", "actions.not_pinned", "gitops.untrusted_source",
     "gitops.unpinned_revision", "kubernetes.assumed_pod_spec", "kubernetes.unserved_api_version",
@@ -63,6 +70,8 @@ class RuleContext:
     sections: dict[str, Any] = field(default_factory=dict)
     # `kubernetes.pod_spec_paths`: where the team's own kinds keep their pod specs.
     pod_spec_paths: DeclaredPaths | None = None
+    # Pod Security levels per namespace (config, Namespace objects, before the change).
+    namespaces: NamespacePolicy = field(default_factory=lambda: _namespace_policy())
 
     def pss_at_least(self, major: int, minor: int) -> bool:
         return self.pss_version is None or self.pss_version >= (major, minor)
