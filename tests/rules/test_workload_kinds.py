@@ -392,3 +392,19 @@ def test_lowering_a_namespace_in_a_change_names_both_levels(tmp_path):
     assert [(f["line"], f["message"][:95]) for f in run.json()["findings"]] == [
         (3, 'this change lowers Namespace "shop" from enforce restricted (latest) to no enforce '
             'label (the c')]
+
+
+def test_explain_covers_the_new_rules_and_namespace_levels():
+    merge = run_cli("explain", "parse/ambiguous-merge")
+    assert merge.exit_code == 0
+    assert merge.stdout.splitlines()[:2] == [
+        "parse/ambiguous-merge: a `<<` merge key after an explicit key: kubectl, Helm and Argo "
+        "CD read the merged value, kustomize the explicit one; both are judged",
+        "Default severity: warning"]
+    assert "Fix:\nWrite explicit keys after the `<<` merge key" in merge.stdout
+    control = run_cli("explain", "pss/run-as-user").stdout
+    assert "Level: an error in namespaces that enforce restricted or stricter" in control
+    for rule in ("pss/namespace-admission", "kubernetes/assumed-pod-spec",
+                 "kubernetes/unserved-api-version"):
+        text = run_cli("explain", rule).stdout
+        assert text.startswith(f"{rule}: ") and "\nWhy:\n" in text and "\nFix:\n" in text
