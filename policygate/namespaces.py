@@ -130,19 +130,25 @@ def stricter(first: NamespaceLevels | None, second: NamespaceLevels) -> Namespac
 def scan_namespaces(sources: list[Any], limits: Any) -> dict[str, NamespaceLevels]:
     """Namespace objects in the scanned files. Only files that mention `Namespace` are
     parsed, so the extra pass costs a substring search per file."""
-    from policygate.parsers import parse_bytes
     from policygate.pipeline import read_source
 
     found: dict[str, NamespaceLevels] = {}
     for source in sources:
         raw = source.content if source.content is not None else read_source(source, limits)
-        if not isinstance(raw, bytes) or b"Namespace" not in raw:
-            continue
-        for document in parse_bytes(raw, source.display, limits).documents:
-            levels = namespace_levels(document)
-            if levels is not None:
-                found[levels.name] = stricter(found.get(levels.name), levels)
+        if isinstance(raw, bytes):
+            _collect(raw, source.display, limits, found)
     return found
+
+
+def _collect(raw: bytes, file: str, limits: Any, found: dict[str, NamespaceLevels]) -> None:
+    if b"Namespace" not in raw:
+        return
+    from policygate.parsers import parse_bytes
+
+    for document in parse_bytes(raw, file, limits).documents:
+        levels = namespace_levels(document)
+        if levels is not None:
+            found[levels.name] = stricter(found.get(levels.name), levels)
 
 
 @dataclass(slots=True)
@@ -169,7 +175,7 @@ def previous_namespaces(changes: Any, root: Any, limits: Any) -> dict[str, Names
     `--staged`, pull requests), so that lowering one is a finding of its own."""
     import posixpath
 
-    from policygate.parsers import handles, parse_bytes
+    from policygate.parsers import handles
     from policygate.sources.diff import NULL_ID
     from policygate.sources.git import Git
 
@@ -181,10 +187,5 @@ def previous_namespaces(changes: Any, root: Any, limits: Any) -> dict[str, Names
     blobs = git.read_blobs([blob for blob, size in sizes.items() if size <= limits.max_file_bytes])
     found: dict[str, NamespaceLevels] = {}
     for blob, raw in blobs.items():
-        if b"Namespace" not in raw:
-            continue
-        for document in parse_bytes(raw, olds[blob], limits).documents:
-            levels = namespace_levels(document)
-            if levels is not None:
-                found[levels.name] = stricter(found.get(levels.name), levels)
+        _collect(raw, olds[blob], limits, found)
     return found

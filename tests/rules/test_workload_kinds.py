@@ -298,14 +298,17 @@ spec:
 """
 
 
+def _scan(write, files: dict[str, str], config: str, *options: str):
+    root = write({**files, **({".policygate.yaml": config} if config else {})})
+    run = run_cli("check", "--format", "json", *options, ".", cwd=root)
+    return run, run.json()["findings"]
+
+
 def _namespaced(write, namespace: str, config: str = ""):
-    files = {"ns.yaml": NAMESPACES, "pod.yaml": WORKLOAD.replace("{namespace}", namespace)}
-    if config:
-        files[".policygate.yaml"] = config
-    root = write(files)
-    run = run_cli("check", "--format", "json", "--select", "pss/run-as-user",
-                  "--pss-warn-level", "none", ".", cwd=root)
-    return run, [(f["rule"], f["severity"], f["message"]) for f in run.json()["findings"]]
+    run, findings = _scan(write, {"ns.yaml": NAMESPACES,
+                                  "pod.yaml": WORKLOAD.replace("{namespace}", namespace)},
+                          config, "--select", "pss/run-as-user", "--pss-warn-level", "none")
+    return run, [(f["rule"], f["severity"], f["message"]) for f in findings]
 
 
 def test_workloads_are_judged_at_their_namespace_enforce_level(write):
@@ -339,13 +342,8 @@ def test_config_namespaces_name_the_level_and_its_line(write):
 # --- 9. pss/namespace-admission ---------------------------------------------------------
 
 def _admission(write, text: str, config: str = ""):
-    files = {"ns.yaml": text}
-    if config:
-        files[".policygate.yaml"] = config
-    root = write(files)
-    run = run_cli("check", "--format", "json", "--select", "pss/namespace-admission", ".",
-                  cwd=root)
-    return run, [(f["line"], f["message"]) for f in run.json()["findings"]]
+    run, findings = _scan(write, {"ns.yaml": text}, config, "--select", "pss/namespace-admission")
+    return run, [(f["line"], f["message"]) for f in findings]
 
 
 def namespace(name: str, level: str | None) -> str:
