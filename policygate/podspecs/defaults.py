@@ -24,7 +24,7 @@ VOLUME_SOURCES = frozenset({
 
 def _sourceless(volume: Any) -> bool:
     return isinstance(volume, dict) and not any(
-        volume.get(source) is not None for source in VOLUME_SOURCES)
+        volume[source] is not None for source in VOLUME_SOURCES.intersection(volume))
 
 
 def _defaulted_volumes(volumes: list[Any]) -> list[Any]:
