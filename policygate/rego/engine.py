@@ -150,9 +150,10 @@ class RegoEngine:
     def _hint(self) -> str:
         if self._backend.name != "regorus":
             return ""
-        return ("; regorus raises some errors where OPA answers undefined: run with "
-                "--engine opa (pip install --ignore-requires-python opa-golib-python-bindings) "
-                "or an OPA server (--opa-url) for OPA's answer")
+        return ("; regorus reports this when the rule runs, where OPA refuses the policy "
+                "when it loads or answers undefined: run with --engine opa (pip install "
+                "--ignore-requires-python opa-golib-python-bindings) or an OPA server "
+                "(--opa-url) for OPA's answer")
 
     def _failure(self, failure: EvaluationFailed, subject: str, timeout: float) -> Outcome:
         engine = f"the {self._backend.name} engine"

@@ -44,6 +44,11 @@ class Module:
     converted: bool = False         # the module was v0
 
     @property
+    def name(self) -> str:
+        """What engines call the module (and name in their messages)."""
+        return self.path
+
+    @property
     def package(self) -> str:
         return self.outline.package_name
 

@@ -85,6 +85,31 @@ def opa_problems(text: str) -> list[Problem]:
     return found
 
 
+# OPA's message text for compile errors has no column; the name the message is about
+# locates it on the reported line.
+_NAMED = re.compile(r"undefined function ([\w.]+)|var ([\w.]+) is unsafe|undefined ref: "
+                    r"([\w.]+)|^rego_type_error: ([\w.]+): |rego_recursion_error: rule "
+                    r"([\w.]+)")
+
+
+def with_columns(problems: Sequence[Problem], texts: dict[str, str]) -> list[Problem]:
+    """Problems without a column get the column of the name their message names."""
+    located = []
+    for problem in problems:
+        if problem.column is None and problem.file in texts:
+            match = _NAMED.search(problem.message)
+            name = next((g for g in match.groups() if g), None) if match else None
+            lines = texts[problem.file].split("\n")
+            if name and 0 < problem.line <= len(lines):
+                found = re.search(rf"(?<![\w.]){re.escape(name.split('.')[-1] if name.startswith('data.') else name)}(?!\w)",
+                                  lines[problem.line - 1])
+                if found:
+                    problem = Problem(problem.file, problem.line, found.start() + 1,
+                                      problem.message)
+        located.append(problem)
+    return located
+
+
 def regorus_problems(text: str) -> list[Problem]:
     return [Problem(m.group("file"), int(m.group("line")), int(m.group("column")),
                     m.group("message").strip()) for m in _REGORUS_ERROR.finditer(text)]
@@ -112,6 +137,7 @@ class OpaRuntime:
         for name, (arity, function) in functions.items():
             self._engine.register_function(name, function, arity=arity)
         self._lenient: dict[str, str] = {}        # built-in -> its lenient wrapper
+        self._texts: dict[str, str] = {}
         self.coverage: dict[str, Any] | None = None
 
     def _print(self, message: str, location: str) -> None:
@@ -121,12 +147,13 @@ class OpaRuntime:
         from opa_bindings import OpaError
 
         problems: list[Problem] = []
+        self._texts = dict(modules)
         for name, text in modules:
             try:
                 self._engine.add_policy(name, text)
             except OpaError as error:
-                problems.extend(opa_problems(error.message) or [Problem(name, 1, None,
-                                                                        error.message)])
+                text = _strip_envelope(error.message)
+                problems.extend(opa_problems(text) or [Problem(name, 1, None, text)])
         if problems:
             raise CompileFailed(problems)
         if data:
@@ -141,8 +168,8 @@ class OpaRuntime:
         except OpaError as error:
             if error.code in ("prepare_error", "parse_error"):
                 text = _strip_envelope(error.message)
-                raise CompileFailed(opa_problems(text) or [Problem("query", 1, None, text)]) \
-                    from None
+                raise CompileFailed(with_columns(opa_problems(text), self._texts) or [
+                    Problem("query", 1, None, text)]) from None
             # A runtime error on an empty input is the documents' business, not a compile error.
 
     def query(self, query: str, value: Any, coverage: bool = False) -> Answer:
@@ -244,12 +271,14 @@ class RegorusRuntime:
 
     def load(self, modules: Sequence[tuple[str, str]], data: dict[str, Any]) -> None:
         problems: list[Problem] = []
+        self._texts = dict(modules)
         for name, text in modules:
             try:
                 self._engine.add_policy(name, text)
             except Exception as error:  # regorus raises RuntimeError with its report
-                problems.extend(regorus_problems(str(error)) or [
-                    Problem(name, 1, None, _first_line(str(error)))])
+                problems.extend(Problem(p.file, p.line, p.column, f"rego_parse_error: {p.message}")
+                                for p in regorus_problems(str(error)) or [
+                                    Problem(name, 1, None, _first_line(str(error)))])
         if problems:
             raise CompileFailed(problems)
         if data:

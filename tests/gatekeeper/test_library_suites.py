@@ -44,16 +44,16 @@ def test_pass_rate_in_process_regopy():
     assert {c["status"] for c in cases} == {"pass", "fail"}     # no engine errors
 
 
-def test_pass_rate_opa_backend_on_the_fake_server(fake_opa):
+def test_pass_rate_opa_backend_on_the_fake_server(opa_server):
     # The fake OPA server evaluates with regopy too: this measures the upload/query path,
     # and shows the same rego-cpp gap, not OPA's own semantics.
-    code, cases = _verify("--engine", "opa", "--opa-url", fake_opa.url)
+    code, cases = _verify("--engine", "opa", "--opa-url", opa_server.url)
     assert (len(cases), sum(c["passed"] for c in cases)) == (TOTAL, TOTAL - len(REGOPY_GAPS))
     assert _failures(cases) == REGOPY_GAPS
     assert code == 1
-    assert fake_opa.policies == {}                              # every upload removed
+    assert opa_server.policies == {}                              # every upload removed
 
 
-def test_pass_rate_on_a_real_opa_server(real_opa):
-    code, cases = _verify("--engine", "opa", "--opa-url", real_opa)
+def test_pass_rate_on_a_opa_server_server(opa_server):
+    code, cases = _verify("--engine", "opa", "--opa-url", opa_server)
     assert (code, _failures(cases)) == (0, [])

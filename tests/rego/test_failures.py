@@ -41,14 +41,14 @@ def test_compile_errors_exit_2_with_file_line_and_column(write, policy, expected
     assert run.stderr.startswith(f"policygate: error: {expected}"), run.stderr
 
 
-def test_compile_errors_on_the_server_name_the_file_line(write, fake_opa):
+def test_compile_errors_on_the_server_name_the_file_line(write, opa_server):
     root = write({"policy/bad.rego": "package main\n\ndeny contains msg if {\n  msg := nosuch(1)\n}\n",
                   "pod.yaml": POD})
-    run = check(root, "--policy", "policy", "--opa-url", fake_opa.url, "pod.yaml")
+    run = check(root, "--policy", "policy", "--opa-url", opa_server.url, "pod.yaml")
     assert run.exit_code == 2
     assert run.stderr.startswith("policygate: error: policy/bad.rego:4:10: rego_type_error: "
                                  "undefined function nosuch"), run.stderr
-    assert fake_opa.policies == {}  # nothing left behind
+    assert opa_server.policies == {}  # nothing left behind
 
 
 def _nested(depth: int) -> str:
