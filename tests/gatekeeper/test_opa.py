@@ -1,5 +1,5 @@
-"""`check` with the OPA server backend (opa-python-client over real HTTP to the fake OPA
-server): the same findings as in-process, the inventory uploaded with the run, everything
+"""`check` with the OPA server engine (opa-python-client over real HTTP to a local OPA
+server backed by the real OPA engine): the same findings as in-process, the inventory uploaded with the run, everything
 removed afterwards, and server-side compile errors named by YAML line."""
 from __future__ import annotations
 
@@ -57,6 +57,6 @@ def test_server_errors_are_failures_per_object(write, opa_server):
     opa_server.configure(status=500)
     run = check(root, "a.yaml", "b.yaml")
     assert (run.exit_code, run.json()["findings"]) == (2, [])
-    assert run.stderr.count("policygate: error: the opa engine failed: the OPA server at "
+    assert run.stderr.count("policygate: error: the server engine failed: the OPA server at "
                             f"{opa_server.url} answered 500: injected failure in ConstraintTemplate "
                             "k8sflag (policy/flag.yaml) for K8sFlag/f on ") == 2

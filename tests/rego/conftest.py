@@ -38,6 +38,13 @@ def engine(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def notes(backend: list[str]) -> str:
+    """What a run on this engine says on stderr by itself: regorus says it is not OPA."""
+    from policygate.rego.choice import regorus_notice
+
+    return f"policygate: note: {regorus_notice()}\n" if backend[-1:] == ["regorus"] else ""
+
+
 def check(root: Path, *args: str) -> Run:
     """`policygate check --format json --select rego ...` in root."""
     return run_cli("check", "--format", "json", "--select", "rego", *args, cwd=root)

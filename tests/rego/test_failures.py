@@ -85,7 +85,7 @@ def test_engine_crash_is_a_failure_naming_the_document_and_the_scan_goes_on(writ
     root = write({"policy/crash.rego": CRASHER, "a.yaml": slow, "b.yaml": fine})
     with WorkerKiller() as killer:
         run = check(root, "--policy", "policy", "--engine", engine, "a.yaml", "b.yaml")
-    assert killer.killed is not None
+    assert killer.killed
     assert run.exit_code == 2
     assert findings(run) == [("rego/main", "error", "b.yaml", 1, "judged")]
     assert (f"policygate: error: the {engine} engine failed on a.yaml document 1 (ConfigMap/"
