@@ -58,6 +58,11 @@ class InProcessBackend:
             lambda name: program.files.get(name, name))
 
     def start(self) -> None:
+        if self.name == "regorus":
+            from policygate.rego.gaps import refuse_on_regorus
+
+            refuse_on_regorus(self._program.modules,
+                              lambda m: self._program.files.get(m.name, m.name))
         try:
             self._backend.start()
         except PolicyError as error:

@@ -145,6 +145,10 @@ def _backend(name: str, policy_set: Any, section: dict[str, Any], opa_url: str |
                            "policies.library"])
     from policygate.rego.rewrite import prepare
 
+    if name == "regorus":
+        from policygate.rego.gaps import refuse_on_regorus
+
+        refuse_on_regorus(policy_set.modules)
     first = sources.policies[0][0] if sources.policies else "."
     base = first if Path(first).is_dir() else str(Path(first).parent)
     return in_process_backend(name, prepare(policy_set.modules, policy_set.uses_context),
