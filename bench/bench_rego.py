@@ -99,24 +99,16 @@ def import_ms(engine: str) -> float:
 
 def _tree_rss(root: int) -> int:
     """Sum of the RSS (bytes) of `root` and its descendants."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    from tests.rego.crashes import processes
+
+    table = processes()
     tree, frontier = {root}, [root]
     while frontier:
         current = frontier.pop()
-        children = [pid for pid, parent in parents.items() if parent == current]
+        children = [pid for pid, fields in table.items() if int(fields[1]) == current]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(int(table[pid][21]) * os.sysconf("SC_PAGE_SIZE") for pid in tree if pid in table)
 
 
 def whole_scan(policy_dir: Path, count: int, engine: str) -> tuple[float, float]:

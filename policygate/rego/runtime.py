@@ -29,7 +29,9 @@ _OPA_ERROR = re.compile(r"^(?P<file>[^\n:]+):(?P<line>\d+): (?P<message>[a-z_]+:
                         r"(?:\n\t(?P<code>[^\n]*)\n\t(?P<caret> *)\^)?", re.M)
 _REGORUS_ERROR = re.compile(r"--> (?P<file>[^\n]+):(?P<line>\d+):(?P<column>\d+)\n"
                             r"(?:.*\n)*?error: (?P<message>[^\n]*)")
-_BUILTIN_ERROR = re.compile(r"eval_builtin_error: ([A-Za-z_][A-Za-z0-9_.]*): ")
+# A built-in that failed (its own error, or an operand of the wrong type): `opa eval`
+# makes the call undefined for both.
+_BUILTIN_ERROR = re.compile(r"eval_(?:builtin|type)_error: ([A-Za-z_][A-Za-z0-9_.]*): ")
 _LENIENT_PREFIX = "policygate.lenient."
 _MAX_LENIENT = 16          # distinct built-ins made lenient in one query
 
@@ -115,6 +117,29 @@ def regorus_problems(text: str) -> list[Problem]:
                     m.group("message").strip()) for m in _REGORUS_ERROR.finditer(text)]
 
 
+def _load_all(modules: Sequence[tuple[str, str]], add: Callable[[str, str], None],
+              problems_of: Callable[[str, Exception], list[Problem]]) -> None:
+    """Add every module; CompileFailed with the problems of all that fail to parse."""
+    problems: list[Problem] = []
+    for name, text in modules:
+        try:
+            add(name, text)
+        except Exception as error:  # the engine's parse error, whatever its class
+            problems.extend(problems_of(name, error))
+    if problems:
+        raise CompileFailed(problems)
+
+
+def _opa_load_problems(name: str, error: Exception) -> list[Problem]:
+    text = _strip_envelope(getattr(error, "message", str(error)))
+    return opa_problems(text) or [Problem(name, 1, None, text)]
+
+
+def _regorus_load_problems(name: str, error: Exception) -> list[Problem]:
+    found = regorus_problems(str(error)) or [Problem(name, 1, None, _first_line(str(error)))]
+    return [Problem(p.file, p.line, p.column, f"rego_parse_error: {p.message}") for p in found]
+
+
 def _strip_envelope(text: str) -> str:
     """`prepare_error: bundle activation failed: 1 error occurred: x` -> `x`."""
     for head in ("bundle activation failed: ",):
@@ -144,18 +169,8 @@ class OpaRuntime:
         self._prints.append(f"{location}: {message}")
 
     def load(self, modules: Sequence[tuple[str, str]], data: dict[str, Any]) -> None:
-        from opa_bindings import OpaError
-
-        problems: list[Problem] = []
         self._texts = dict(modules)
-        for name, text in modules:
-            try:
-                self._engine.add_policy(name, text)
-            except OpaError as error:
-                text = _strip_envelope(error.message)
-                problems.extend(opa_problems(text) or [Problem(name, 1, None, text)])
-        if problems:
-            raise CompileFailed(problems)
+        _load_all(modules, self._engine.add_policy, _opa_load_problems)
         if data:
             self._engine.add_data(data)
 
@@ -183,11 +198,12 @@ class OpaRuntime:
                 bindings = self._engine.eval_query(text, value, coverage=coverage)
             except OpaError as error:
                 builtin = self._failed_builtin(error)
-                if builtin is None:
+                wrapper = self._lenient_wrapper(builtin) if builtin else None
+                if wrapper is None:
                     message = _strip_envelope(error.message)
                     problems = opa_problems(message)
                     raise QueryFailed(message, problems[0] if problems else None) from None
-                text = f"{text} with {builtin} as {self._lenient_wrapper(builtin, error)}"
+                text = f"{text} with {builtin} as {wrapper}"
                 continue
             if coverage:
                 self.coverage = self._engine.last_coverage
@@ -202,14 +218,17 @@ class OpaRuntime:
             return None
         return match.group(1)
 
-    def _lenient_wrapper(self, builtin: str, error: Any) -> str:
-        """A custom function that calls `builtin` and answers undefined where it errs."""
+    def _lenient_wrapper(self, builtin: str) -> str | None:
+        """A custom function that calls `builtin` and answers undefined where it errs;
+        None when `builtin` is not a built-in OPA knows."""
         wrapper = self._lenient.get(builtin)
         if wrapper is not None:
             return wrapper
         from opa_bindings import OpaError
 
         arity = self._arity(builtin)
+        if arity is None:
+            return None
         call = f"x := {builtin}({', '.join(f'input[{i}]' for i in range(arity))})"
         engine = self._engine
 
@@ -225,7 +244,7 @@ class OpaRuntime:
         self._lenient[builtin] = wrapper
         return wrapper
 
-    def _arity(self, builtin: str) -> int:
+    def _arity(self, builtin: str) -> int | None:
         """A built-in's arity, from the type checker's answer to a call without arguments."""
         from opa_bindings import OpaError
 
@@ -235,7 +254,7 @@ class OpaRuntime:
             match = re.search(r"want: \((.*)\)", error.message)
             if match:
                 return _count_parameters(match.group(1))
-        return 0
+        return None
 
 
 def _count_parameters(text: str) -> int:
@@ -270,17 +289,7 @@ class RegorusRuntime:
         self._coverage_on = False
 
     def load(self, modules: Sequence[tuple[str, str]], data: dict[str, Any]) -> None:
-        problems: list[Problem] = []
-        self._texts = dict(modules)
-        for name, text in modules:
-            try:
-                self._engine.add_policy(name, text)
-            except Exception as error:  # regorus raises RuntimeError with its report
-                problems.extend(Problem(p.file, p.line, p.column, f"rego_parse_error: {p.message}")
-                                for p in regorus_problems(str(error)) or [
-                                    Problem(name, 1, None, _first_line(str(error)))])
-        if problems:
-            raise CompileFailed(problems)
+        _load_all(modules, self._engine.add_policy, _regorus_load_problems)
         if data:
             self._engine.add_data_json(json.dumps(data))
 

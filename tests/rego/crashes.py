@@ -20,18 +20,22 @@ SLOW_RULE = ('count([a | some a in numbers.range(1, 4000); some b in numbers.ran
              'a == b]) < 0')
 
 
-def _children() -> list[int]:
-    found = []
+def processes() -> dict[int, list[str]]:
+    """Every process: pid -> the fields of /proc/PID/stat after the command name
+    (fields[1] is the parent's pid, [11]/[12] CPU ticks, [21] RSS pages)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            found[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid():
-            found.append(int(entry.name))
     return found
+
+
+def _children() -> list[int]:
+    return [pid for pid, fields in processes().items() if int(fields[1]) == os.getpid()]
 
 
 def _cpu_seconds(pid: int) -> float:
