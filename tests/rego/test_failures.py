@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import run_cli
 from tests.rego.conftest import check, findings
 from tests.rego.crashes import SLOW_RULE, WorkerKiller
 
@@ -234,3 +235,31 @@ def test_data_files_are_read_with_the_manifest_limits(write):
     assert two.exit_code == 2
     assert "two.yaml:3:1: a data file must hold one document" in two.stderr
     assert check(root, "--policy", "policy", "--data", "ok.yaml", "pod.yaml").exit_code in (0, 1)
+
+
+NETWORK = """package main
+
+deny contains "blocked" if {
+  response := http.send({"method": "get", "url": "http://127.0.0.1:9/"})
+  response.status_code == 200
+}
+"""
+
+
+def test_network_builtins_are_refused_at_load_unless_allowed(write, engine):
+    mock = ('package main_test\n\nimport data.main\n\ntest_mocked if {\n'
+            '  count(main.deny) == 0 with http.send as {"status_code": 500}\n}\n')
+    root = write({"policy/p.rego": NETWORK, "pod.yaml": POD, "tests/t.rego": mock})
+    run = check(root, "--policy", "policy", "--engine", engine, "pod.yaml")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr.endswith(
+        "policygate: error: policy/p.rego:4:15: http.send reaches the network from a policy, "
+        "which a gate must not do; set rego.allow_network: true to allow it\n")
+    (root / ".policygate.yaml").write_text(f"rego:\n  allow_network: true\n  engine: {engine}\n")
+    allowed = check(root, "--policy", "policy", "pod.yaml")
+    # Allowed, the request is made; nothing listens on port 9, so there is no response
+    # (OPA: a failed built-in is undefined; regorus: undefined too) and no finding.
+    assert (allowed.exit_code, allowed.json()["findings"]) == (0, [])
+    # Unit tests may mock the call (`with http.send as …`): `policygate test` loads it.
+    tests = run_cli("test", "--engine", engine, "tests", "policy", cwd=root)
+    assert (tests.exit_code, tests.stdout.splitlines()[-1]) == (0, "PASS: 1/1")
