@@ -298,7 +298,7 @@ def parse_config(raw: bytes, display: str) -> Config:
         document=document,
         sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
                                                     "github", "diff", "actions", "gitops",
-                                                    "kubernetes") if key in data})
+                                                    "kubernetes", "rego") if key in data})
 
 
 def starter_config() -> str:

@@ -231,6 +231,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     # (file, resource) for every Kubernetes object checked, for formats that list passes.
     checked: list[tuple[str, ResourceId]] = field(default_factory=list)
+    # The Rego engine that judged the run (policygate.rego.choice.report_fields), or None.
+    rego_engine: dict[str, Any] | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -94,26 +94,37 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
     return findings
 
 
-def _run_engines(document: Document, position: int, kind: str | None,
-                 resource: Resource | None, rule_set: RuleSet, failures: list[str],
-                 documents: list[DocumentRef]) -> list[Finding]:
-    """Ask the per-document engines; keep the document for the combined ones."""
-    findings: list[Finding] = []
+def _engine_ref(document: Document, position: int, kind: str | None,
+                resource: Resource | None, rule_set: RuleSet, asked: list[tuple[Document, DocumentRef]],
+                documents: list[DocumentRef]) -> None:
+    """Queue the document for the per-document engines; keep it for the combined ones."""
     if not rule_set.engines and not rule_set.combined_engines:
-        return findings
+        return
     from policygate.engines import as_ref
 
     ref = as_ref(document, position, kind, resource.id if resource is not None else None)
     if rule_set.combined_engines:
         documents.append(ref)
+    if rule_set.engines:
+        asked.append((document, ref))
+
+
+def _run_engines(asked: list[tuple[Document, DocumentRef]], rule_set: RuleSet,
+                 failures: list[str]) -> list[Finding]:
+    """Ask each per-document engine about all of a file's documents at once (engines
+    evaluate them in batches)."""
+    findings: list[Finding] = []
+    if not asked:
+        return findings
     for engine in rule_set.engines:
-        result = engine.check_document(ref)
-        failures.extend(result.failures)
-        findings.extend(
-            finding_for(violation, rule=engine.source, severity=Severity.ERROR,
-                        file=document.file, resource=ref.resource, document=document,
-                        source=engine.source)
-            for violation in result.violations)
+        results = engine.check_documents([ref for _, ref in asked])
+        for (document, ref), result in zip(asked, results):
+            failures.extend(result.failures)
+            findings.extend(
+                finding_for(violation, rule=engine.source, severity=Severity.ERROR,
+                            file=document.file, resource=ref.resource, document=document,
+                            source=engine.source)
+                for violation in result.violations)
     return findings
 
 
@@ -164,14 +175,15 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     findings = list(parsed.findings)
     failures: list[str] = []
     documents: list[DocumentRef] = []
+    asked: list[tuple[Document, DocumentRef]] = []
     checked: list[tuple[str, ResourceId]] = []
     resources = 0
+    read_twice = False
     for position, document in enumerate(parsed.documents):
         kind = document_kind(document)
         if kind is None:
             # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            findings.extend(_run_engines(document, position, None, None, rule_set, failures,
-                                         documents))
+            _engine_ref(document, position, None, None, rule_set, asked, documents)
             continue
         resources += 1
         resource = as_resource(document) if kind == KUBERNETES else None
@@ -182,18 +194,20 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
             findings.append(problem)
         rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
             else rule_set.active
-        judged = _evaluate(document, kind, resource, rules, settings.context, failures)
-        judged += _run_engines(document, position, kind, resource, rule_set, failures,
-                               documents)
+        findings.extend(_evaluate(document, kind, resource, rules, settings.context,
+                                  failures))
+        _engine_ref(document, position, kind, resource, rule_set, asked, documents)
         for other in document.other_readings:  # merge keys read another way elsewhere
             other_kind = document_kind(other)
-            other_resource = as_resource(other) if other_kind == KUBERNETES else None
             if other_kind is not None:
-                judged += _evaluate(other, other_kind, other_resource, rules,
-                                    settings.context, failures)
-                judged += _run_engines(other, position, other_kind, other_resource, rule_set,
-                                       failures, [])
-        findings.extend(_distinct(judged) if document.other_readings else judged)
+                other_resource = as_resource(other) if other_kind == KUBERNETES else None
+                findings.extend(_evaluate(other, other_kind, other_resource, rules,
+                                          settings.context, failures))
+                _engine_ref(other, position, other_kind, other_resource, rule_set, asked, [])
+                read_twice = True
+    findings.extend(_run_engines(asked, rule_set, failures))
+    if read_twice:
+        findings = _distinct(findings)
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 

@@ -130,14 +130,16 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     try:
         engine, notices = build_engine(config.sections.get("gatekeeper"), options.gatekeeper,
                                        options.rego.opa_url if options.rego else None,
-                                       config_dir, scope)
+                                       config_dir, scope,
+                                       options.rego.engine if options.rego else None,
+                                       config.sections.get("rego"))
     except PolicyError as error:
         if engines:
             engines.close()
         raise RunError(str(error)) from None
     engines = engines or Engines()
     engines.engines.append(engine)
-    engines.notices.extend(notices)
+    engines.notices.extend(n for n in notices if n not in engines.notices)
     return engines
 
 
@@ -154,7 +156,7 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
 
     try:
         engines = build_engines(rego or RegoOptions(), config.sections.get("policies"),
-                                config_dir, root)
+                                config_dir, root, config.sections.get("rego"))
     except PolicyError as error:
         raise RunError(str(error)) from None
     for engine in engines.engines:
@@ -253,6 +255,10 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     finally:
         if base_tree is not None:
             base_tree.cleanup()
+    if engines and engines.rego_engine:
+        from policygate.rego.choice import report_fields
+
+        report.rego_engine = report_fields(engines.rego_engine)
     if approval_run is not None:
         extra: list[Finding] = [f for f in map(settings.configure, approval_run.findings)
                                 if f is not None]
