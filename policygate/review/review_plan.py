@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.baseline import fingerprint
-from policygate.github.comment_text import finding_comment
-from policygate.github.diffmap import DiffIndex
-from policygate.github.headfiles import FileReader
-from policygate.github.suggestions import suggest
+from policygate.review.comment_text import finding_comment
+from policygate.review.diffmap import DiffIndex
+from policygate.review.headfiles import FileReader
+from policygate.review.suggestions import suggest
 from policygate.model import Finding, Severity
 
 NOT_IN_DIFF = "not in a file this pull request changes"
