@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from policygate.retrying import bounded, header, retry_after
+
 DEFAULT_API_URL = "https://api.github.com"
 NOT_FOUND = "PR or repository not found, or the token cannot see it"
 
@@ -101,55 +103,15 @@ def _version() -> str:
 
 
 def _retry_policy(settings: ClientSettings) -> Any:
-    """PyGithub's GithubRetry (retries 403s only when they are rate limits), bounded:
-
-    - a Retry-After longer than `max_wait` is not waited for: the run fails now, clearly;
-    - a POST that got a 5xx or timed out is not retried: GitHub may have applied it (a
-      review or comment would be posted twice); PATCH/PUT/DELETE are idempotent.
-    """
+    """PyGithub's GithubRetry (retries 403s only when they are rate limits), bounded as
+    policygate.retrying says: no blind POST retries, no waits longer than `max_wait`."""
     from github.GithubRetry import GithubRetry
-    from urllib3.exceptions import MaxRetryError, ResponseError
 
-    class BoundedRetry(GithubRetry):
-        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False
-                     ) -> bool:
-            if method == "POST" and status_code >= 500:
-                return False
-            return bool(super().is_retry(method, status_code, has_retry_after))
-
-        def increment(self, method: str | None = None, url: str | None = None,
-                      response: Any = None, error: Exception | None = None,
-                      _pool: Any = None, _stacktrace: Any = None) -> Any:
-            if response is not None:
-                wait = retry_after(response.headers)
-                if wait is not None and wait > self.max_rate_limit_wait:
-                    raise MaxRetryError(_pool, url, ResponseError(
-                        f"Retry-After {wait:g}s exceeds {self.max_rate_limit_wait:g}s"))
-            if error is not None and method == "POST" and self._is_read_error(error):
-                raise error
-            return super().increment(method, url, response, error, _pool, _stacktrace)
-
-    return BoundedRetry(
+    return bounded(GithubRetry, settings.max_wait)(
         total=settings.retries, backoff_factor=settings.backoff, backoff_max=settings.max_wait,
         status_forcelist=[*range(500, 600), 429], raise_on_status=False,
         allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
         secondary_rate_wait=min(60.0, settings.max_wait), max_rate_limit_wait=settings.max_wait)
-
-
-def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    value = header(headers, "Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    """Case-insensitive header lookup (PyGithub lower-cases names, urllib3 does not)."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
 
 
 @contextmanager
