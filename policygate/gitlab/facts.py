@@ -73,7 +73,7 @@ def fetch_merge_request(client: GitLabClient, project: int | str, iid: int,
         head = head_sha or data.get("sha") or refs.get("head_sha")
         files = tuple(_changed_file(d) for d in client.gl.http_list(
             f"/projects/{data['project_id']}/merge_requests/{iid}/diffs", iterator=True))
-        commits_raw = [c.attributes for c in mr.commits(iterator=True)]
+        commits_raw = [c.attributes for c in mr.commits()]      # paginated lazily
         approvals = mr.approvals.get().attributes
     repository = _full_path(data, project)
     reviews = _reviews(client, mr, approvals, head, data)

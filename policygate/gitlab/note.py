@@ -20,11 +20,20 @@ from policygate.reporters.markdown import cap, escape_text
 from policygate.reporters.summary_report import render_summary
 from policygate.review.markers import is_sticky, sticky_marker
 from policygate.review.result import PublishResult, Refused
+from policygate.review.review_plan import (ABOUT_THE_PR, NOT_IN_DIFF, OVER_FILE_LIMIT,
+                                           OVER_LINE_LIMIT)
 
 BODY_LIMIT = 1_000_000                   # characters in a GitLab note
 PUBLISHER = "summary note"
 MORE = ("(a note is limited to 1,000,000 characters); see the job log or the Code Quality "
         "report.")
+
+
+# review_plan's reasons in a merge request's words.
+REASONS = {ABOUT_THE_PR: "about the merge request as a whole",
+           NOT_IN_DIFF: "not in a file this merge request changes",
+           OVER_LINE_LIMIT: "over the limit of line discussions",
+           OVER_FILE_LIMIT: "over the limit of file discussions"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ def note_body(report: Report, mr: MergeRequest, name: str, *, discussed: int,
     if discussed or listed:
         reasons: dict[str, int] = {}
         for _, reason in listed:
+            reason = REASONS.get(reason, reason)
             reasons[reason] = reasons.get(reason, 0) + 1
         why = "; ".join(f"{count} {reason}" for reason, count in reasons.items())
         tail.append(f"{discussed} finding{'s' * (discussed != 1)} discussed on the diff"
