@@ -80,6 +80,12 @@ class GitLabClient:
         return translate_errors(action, self, not_found=not_found,
                                 attempts=1 if post else self.settings.attempts)
 
+    def list(self, path: str, **query: Any) -> Any:
+        """Every item of a paginated endpoint, fetched page by page at the largest page size
+        (python-gitlab's http_list does not apply the client's per_page by itself)."""
+        return self.gl.http_list(path, iterator=True, per_page=self.settings.per_page,
+                                 query_data=query or None)
+
     def project(self, project: int | str) -> Any:
         """A lazy project object: no request until something is asked of it."""
         return self.gl.projects.get(project, lazy=True)

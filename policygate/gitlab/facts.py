@@ -71,9 +71,9 @@ def fetch_merge_request(client: GitLabClient, project: int | str, iid: int,
         data = mr.attributes
         refs = data.get("diff_refs") or {}
         head = head_sha or data.get("sha") or refs.get("head_sha")
-        files = tuple(_changed_file(d) for d in client.gl.http_list(
-            f"/projects/{data['project_id']}/merge_requests/{iid}/diffs", iterator=True))
-        commits_raw = [c.attributes for c in mr.commits()]      # paginated lazily
+        files = tuple(_changed_file(d) for d in client.list(
+            f"/projects/{data['project_id']}/merge_requests/{iid}/diffs"))
+        commits_raw = [c.attributes for c in mr.commits(per_page=client.settings.per_page)]
         approvals = mr.approvals.get().attributes
     repository = _full_path(data, project)
     reviews = _reviews(client, mr, approvals, head, data)

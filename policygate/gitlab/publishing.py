@@ -83,9 +83,7 @@ class Discussion:
 def read_discussions(client: GitLabClient, project_id: int, iid: int) -> list[Discussion]:
     """Every discussion of the merge request (paginated), read once per run."""
     with calling(client, f"reading the discussions of merge request !{iid}"):
-        listed = client.gl.http_list(f"/projects/{project_id}/merge_requests/{iid}/discussions",
-                                     iterator=True)
-        raw = [item for item in listed]
+        raw = list(client.list(f"/projects/{project_id}/merge_requests/{iid}/discussions"))
     discussions = []
     for item in raw:
         notes = tuple(Note(n["id"], (n.get("author") or {}).get("username") or "",

@@ -52,8 +52,7 @@ def publish_status(client: GitLabClient, mr: MergeRequest, report: Report,
     commit_path = f"/projects/{mr.project_id}/repository/commits/{sha}/statuses"
     try:
         with calling(client, f"reading the statuses of {sha[:12]}"):
-            listed = client.gl.http_list(commit_path, query_data={"name": options.name},
-                                         get_all=True)
+            listed = list(client.list(commit_path, name=options.name))
         latest = max((s for s in listed if s.get("name") == options.name),
                      key=lambda s: s.get("id", 0), default=None)
         if latest is not None and latest.get("status") == state and \
