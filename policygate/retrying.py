@@ -12,6 +12,35 @@ from collections.abc import Mapping
 from typing import Any
 
 
+class RequestError(Exception):
+    """A platform call failed; the message is one line and says what to do. `status` is
+    the HTTP status when there was one (publishers tell refusals apart by it)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_timeout(error: BaseException) -> bool:
+    """requests reports a read timeout that exhausted the retries as a ConnectionError
+    wrapping urllib3's MaxRetryError(reason=ReadTimeoutError)."""
+    import requests
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(error, requests.exceptions.Timeout):
+        return True
+    cause = error.args[0] if isinstance(error, requests.exceptions.ConnectionError) and \
+        error.args else None
+    reason = cause.reason if isinstance(cause, MaxRetryError) else None
+    # urllib3 makes a refused connection (NewConnectionError) a kind of connect timeout.
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
+
+
+def times(attempts: int) -> str:
+    return "1 attempt" if attempts == 1 else f"{attempts} attempts"
+
+
 def retry_after(headers: Mapping[str, Any] | None) -> float | None:
     value = header(headers, "Retry-After")
     try:

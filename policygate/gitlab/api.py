@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.extras import require
+from policygate.retrying import RequestError, is_timeout, times
 
 DEFAULT_URL = "https://gitlab.com"
 TOKEN_VARIABLES = ("POLICYGATE_GITLAB_TOKEN", "GITLAB_TOKEN")
@@ -34,12 +35,8 @@ JOB_TOKEN = "CI_JOB_TOKEN"
 NOT_FOUND = "merge request or project not found, or the token cannot see it"
 
 
-class GitLabError(Exception):
+class GitLabError(RequestError):
     """A GitLab call failed; the message is one line and says what to do."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -210,9 +207,9 @@ def explain(error: BaseException, client: GitLabClient, *, not_found: str = NOT_
                                not_found=not_found, attempts=attempts)
     if isinstance(error, requests.exceptions.RetryError):
         return _gave_up(error, client, attempts)
-    if _is_timeout(error):
+    if is_timeout(error):
         return (f"GitLab did not answer within {settings.timeout:g}s "
-                f"({_times(attempts)}) — retry later, or raise the timeout")
+                f"({times(attempts)}) — retry later, or raise the timeout")
     if isinstance(error, requests.exceptions.ConnectionError):
         return f"cannot reach GitLab at {client.url} — check CI_SERVER_URL and the network"
     return None
@@ -232,24 +229,13 @@ def _gave_up(error: BaseException, client: GitLabClient, attempts: int) -> str:
     return _explain_status(code, "", client, not_found=NOT_FOUND, attempts=attempts)
 
 
-def _is_timeout(error: BaseException) -> bool:
-    import requests
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
-    from urllib3.exceptions import TimeoutError as Urllib3Timeout
-
-    if isinstance(error, requests.exceptions.Timeout):
-        return True
-    cause = error.args[0] if isinstance(error, requests.exceptions.ConnectionError) and \
-        error.args else None
-    reason = cause.reason if isinstance(cause, MaxRetryError) else None
-    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 def _explain_status(status: int, said: str, client: GitLabClient, *, not_found: str,
                     attempts: int) -> str:
     answer = f"{status} {said}".strip() if not said.startswith(str(status)) else said
     if status == 429:
-        return (f"GitLab rate limit still hit after {_times(attempts)} ({answer}) — wait a "
+        return (f"GitLab rate limit still hit after {times(attempts)} ({answer}) — wait a "
                 f"few minutes, or run fewer jobs against GitLab at once")
     if status == 401:
         return (f"GitLab rejected the token ({answer}) — check that {client.token_variable} "
@@ -264,13 +250,11 @@ def _explain_status(status: int, said: str, client: GitLabClient, *, not_found: 
     if status in (400, 409, 422):
         return f"GitLab rejected the request ({answer})"
     if status >= 500:
-        return (f"GitLab answered {answer} ({_times(attempts)}) — GitLab may be having "
+        return (f"GitLab answered {answer} ({times(attempts)}) — GitLab may be having "
                 f"problems; retry later")
     return f"GitLab answered {answer}"
 
 
-def _times(attempts: int) -> str:
-    return "1 attempt" if attempts == 1 else f"{attempts} attempts"
 
 
 def message(error: Any) -> str:

@@ -235,9 +235,14 @@ def _resolve(call: Call) -> Any:
 @route("discussions.edit_note", "PUT",
        f"{MR}/discussions/(?P<discussion>[0-9a-f]+)/notes/(?P<note>\\d+)")
 def _edit_discussion_note(call: Call) -> Any:
-    author = call.write()
     mr, found = _discussion(call)
-    note = next((n for n in found.notes if n.id == int(call.params["note"])), None)
+    return _edit_note(call, mr, found.notes)
+
+
+def _edit_note(call: Call, mr: MergeRequest, notes: list[Note]) -> Any:
+    """Only a note's author may edit it (GitLab: 403 for anybody else)."""
+    author = call.write()
+    note = next((n for n in notes if n.id == int(call.params["note"])), None)
     if note is None:
         raise ApiError(404, "404 Note Not Found")
     if note.author != author:
@@ -257,15 +262,8 @@ def _create_note(call: Call) -> Any:
 
 @route("notes.update", "PUT", f"{MR}/notes/(?P<note>\\d+)")
 def _update_note(call: Call) -> Any:
-    author = call.write()
     mr = call.mr()
-    note = next((n for n in mr.notes() if n.id == int(call.params["note"])), None)
-    if note is None:
-        raise ApiError(404, "404 Note Not Found")
-    if note.author != author:
-        raise ApiError(403, "403 Forbidden")
-    note.body, note.updated_at = call.field("body"), NOW
-    return shapes.note(call.hub, mr, note)
+    return _edit_note(call, mr, mr.notes())
 
 
 @route("statuses.list", "GET", f"/projects/{P}/repository/commits/(?P<sha>[0-9a-f]+)/statuses",

@@ -27,10 +27,8 @@ Connect: `lab.env()` gives CI_SERVER_URL and POLICYGATE_GITLAB_TOKEN for policyg
 """
 from __future__ import annotations
 
-import fnmatch
 import json
 import math
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from tests.github.fixture import Fault, _Handler   # the same fault and handler machinery
 from tests.gitlab.fake_json import error
 from tests.gitlab.fake_routes import ENDPOINTS, ApiError, Call, Route, match
 from tests.gitlab.fake_state import GitLabState, Token
@@ -58,25 +57,6 @@ class RecordedRequest:
     status: int | None = None
 
 
-@dataclass
-class Fault:
-    endpoint: str
-    status: int | None = None
-    message: Any = None
-    headers: dict[str, str] | None = None
-    delay: float = 0.0
-    times: int | None = 1
-    method: str | None = None
-    path: str | None = None
-    hits: int = 0
-
-    def matches(self, endpoint: str | None, method: str, path: str) -> bool:
-        return ((self.endpoint == "*" or self.endpoint == endpoint)
-                and (self.method is None or self.method == method)
-                and (self.path is None or fnmatch.fnmatchcase(path, self.path))
-                and (self.times is None or self.hits < self.times))
-
-
 class FakeGitLab(GitLabState):
     def __init__(self) -> None:
         super().__init__()
@@ -88,7 +68,7 @@ class FakeGitLab(GitLabState):
     def start(self) -> FakeGitLab:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
-        server.lab = self                                  # type: ignore[attr-defined]
+        server.hub = self                                  # type: ignore[attr-defined]
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         threading.Thread(target=server.serve_forever, name="fake-gitlab",
@@ -177,6 +157,7 @@ class FakeGitLab(GitLabState):
         if fault is not None and fault.status is not None:
             payload: Any = (fault.message if fault.status == 429 and fault.message
                             else error(fault.status, fault.message))
+            assert fault.body is None and fault.errors is None   # GitHub-only fields
             status, headers = fault.status, dict(fault.headers or {})
         else:
             with self.lock:
@@ -255,22 +236,6 @@ def _write(handler: BaseHTTPRequestHandler, status: int, payload: Any,
         handler.wfile.flush()
     except (BrokenPipeError, ConnectionResetError):
         pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        self.server.lab.serve(self)               # type: ignore[attr-defined]
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the request log is in FakeGitLab.requests."""
 
 
 def _json_or_raw(raw: bytes, content_type: str) -> Any:
