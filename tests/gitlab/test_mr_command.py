@@ -233,3 +233,21 @@ def test_missing_extra_is_one_line_with_the_install_command(world, monkeypatch):
     assert result.stderr == ("policygate: error: python-gitlab is not installed, and "
                              "`policygate` needs it for this: pip install "
                              "'gitops-policygate[gitlab]'\n")
+
+
+def test_the_discussion_budget_counts_standing_discussions_so_reruns_add_none(world,
+                                                                            fake_gitlab):
+    """GitLab has no review to batch into: the budget caps what stands on the MR, the rest
+    is listed in the note — a re-run must not post the next batch."""
+    world.repo.git("checkout", "-q", "main")
+    world.mr.start_sha = world.repo.commit(
+        {".policygate.yaml": GATE + "gitlab:\n  max_discussions: 2\n"}, "budget")
+    world.repo.git("checkout", "-q", "feature")
+    run(world)
+    assert [d.notes[0].position["new_line"] for d in world.mr.diff_discussions()] == [9, 8]
+    [note] = [d.notes[0] for d in world.mr.discussions if d.individual_note]
+    assert ("2 findings discussed on the diff, 4 only listed here (1 about the merge request "
+            "as a whole; 3 over the limit of line discussions).") in note.body
+    fake_gitlab.clear_log()
+    run(world)
+    assert fake_gitlab.writes() == []
