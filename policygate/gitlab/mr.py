@@ -114,6 +114,8 @@ def run_mr(request: MrRequest, env: Mapping[str, str] | None = None,
     setup, mr = setup_from_gitlab(client, where.project, where.iid, root, override,
                                   where.head_sha, where.base_sha)
     reports, name, codequality, budget = _settings(request, setup.config)
+    for rule in mr.approval_rules:        # shown, not judged: the gate judges its own rules
+        say(f"policygate: GitLab approval rule {rule}")
     fail_on = Severity.threshold(request.fail_on)
     try:
         run = run_checks(request.check, setup)

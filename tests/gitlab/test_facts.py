@@ -74,6 +74,8 @@ def test_gitlab_approval_rules_are_shown_when_the_api_has_them(world, fake_gitla
                                 "groups": [], "contains_hidden_groups": False}]
     assert fetch_merge_request(client, 42, 7).approval_rules == (
         "Security: pending, 1 of 2 required (sam)",)
+    _, _, said = run(world, reports=("text",))
+    assert "policygate: GitLab approval rule Security: pending, 1 of 2 required (sam)" in said
     world.mr.approval_rules = None                           # Free tier: 403
     assert fetch_merge_request(client, 42, 7).approval_rules == ()
 
