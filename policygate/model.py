@@ -141,6 +141,9 @@ class Document:
     problems: list[Finding] = field(default_factory=list)
     kind: str | None = None
     positions: dict[FieldPath, Location] | None = None
+    # The same source as other tools read it, where they differ (merge keys: the YAML
+    # spec's and kustomize's reading next to kubectl's). Rules judge every reading.
+    other_readings: list[Document] = field(default_factory=list)
 
 
 @dataclass(slots=True)

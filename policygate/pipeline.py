@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policygate.classify import KUBERNETES, document_kind
-from policygate.kubernetes import as_resource, pod_specs
+from policygate.kubernetes import PodSpec, as_resource, pod_specs
 from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits, ParsedFile
-from policygate.rules import RuleContext, known_pattern
+from policygate.rules import RuleContext, all_rules, known_pattern
 from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
 
@@ -58,7 +58,7 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
         rule = active.rule
         targets: Sequence[object]
         if rule.scope == "pod" and resource is not None:
-            pods = pod_specs(resource) if pods is None else pods
+            pods = pod_specs(resource, context.pod_spec_paths) if pods is None else pods
             targets = pods
         elif rule.scope == "resource" and resource is not None:
             targets = (resource,)
@@ -66,15 +66,20 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             if images is None:
                 from policygate.provenance.extract import image_sites
 
-                images = image_sites(document, kind, resource)
+                images = image_sites(document, kind, resource, context.pod_spec_paths)
             targets = images
         elif rule.scope == kind and resource is None:
             targets = (document,)
         else:
             continue
+        rule_context = active.context or context
         for target in targets:
             try:
-                violations = list(rule.check(target, context))
+                violations = list(rule.check(target, rule_context))
+                if isinstance(target, PodSpec) and target.patches is not None:
+                    # a pod spec patch: only what the patch adds is its own finding
+                    before = {v.message for v in rule.check(target.patches, rule_context)}
+                    violations = [v for v in violations if v.message not in before]
             except Exception as error:  # a rule bug must not hide the other results
                 subject = resource.id if resource is not None else f"document {document.index + 1}"
                 failures.append(f"{document.file}: internal error in rule {rule.id} on "
@@ -83,7 +88,8 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             findings.extend(
                 finding_for(violation, rule=rule.id, severity=active.severity,
                             file=document.file, document=document,
-                            resource=resource.id if resource is not None else None)
+                            resource=resource.id if resource is not None else None,
+                            note=active.note)
                 for violation in violations)
     return findings
 
@@ -109,6 +115,18 @@ def _run_engines(document: Document, position: int, kind: str | None,
                         source=engine.source)
             for violation in result.violations)
     return findings
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, place and message, whichever reading found it first."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.rule, finding.location, finding.message, finding.path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
@@ -162,10 +180,20 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
         for problem in document.problems:
             problem.resource = resource.id if resource is not None else None
             findings.append(problem)
-        findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
-                                  failures))
-        findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
-                                     documents))
+        rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
+            else rule_set.active
+        judged = _evaluate(document, kind, resource, rules, settings.context, failures)
+        judged += _run_engines(document, position, kind, resource, rule_set, failures,
+                               documents)
+        for other in document.other_readings:  # merge keys read another way elsewhere
+            other_kind = document_kind(other)
+            other_resource = as_resource(other) if other_kind == KUBERNETES else None
+            if other_kind is not None:
+                judged += _evaluate(other, other_kind, other_resource, rules,
+                                    settings.context, failures)
+                judged += _run_engines(other, position, other_kind, other_resource, rule_set,
+                                       failures, [])
+        findings.extend(_distinct(judged) if document.other_readings else judged)
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 
@@ -224,6 +252,10 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     findings are not reported again (`--filter-mode new`).
     """
     sources = list(sources)
+    if any(settings.enabled(rule.id) for rule in all_rules() if rule.family == "pss"):
+        from policygate.namespaces import scan_namespaces
+
+        settings.context.namespaces.scanned = scan_namespaces(sources, settings.limits)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []

@@ -213,6 +213,12 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
         selection = select_sources(options.paths, root, config.include, config.exclude,
                                    diff_range, options.staged, mode,
                                    config.limits.max_file_bytes)
+        if selection.changes is not None and root is not None \
+                and settings.enabled("pss/namespace-admission"):
+            from policygate.namespaces import previous_namespaces
+
+            settings.context.namespaces.previous = previous_namespaces(
+                selection.changes, root, settings.limits)
     except GitError as error:
         raise RunError(str(error)) from None
 
