@@ -415,3 +415,46 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
     except (PrError, RunError, GitHubError, GitError, ConfigError) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--project", metavar="PATH-OR-ID",
+              help="Project of the merge request (default: CI_MERGE_REQUEST_PROJECT_ID).")
+@click.option("--mr", "iid", type=click.IntRange(min=1),
+              help="Merge request IID (default: CI_MERGE_REQUEST_IID).")
+@click.option("--report", "reports", metavar="LIST",
+              help="Comma list of discussions, note, status, codequality, text (default: "
+                   "gitlab.reports in the config, else all).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: .policygate.yaml from the MR's target commit).")
+@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
+              help="Which findings the change owns (default: config, else resource).")
+@click.option("--name", help="Commit status and marker name (default: gitlab.status_name, else "
+                             "policygate).")
+@click.option("--codequality-file", type=click.Path(dir_okay=False),
+              help="Where `codequality` writes (default: gl-code-quality-report.json).")
+def mr(paths: tuple[str, ...], project: str | None, iid: int | None, reports: str | None,
+       fail_on: str, config_file: str | None, filter_mode: str | None, name: str | None,
+       codequality_file: str | None) -> None:
+    """Check a GitLab merge request in CI and publish to it (CI_MERGE_REQUEST_*, a token)."""
+    from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
+    from policygate.gitlab.api import GitLabError
+    from policygate.gitlab.mr import MrError, MrRequest, run_mr
+    from policygate.runner import CheckOptions, RunError
+    from policygate.sources import GitError
+
+    if bool(project) != bool(iid):
+        raise UsageError("--project and --mr go together")
+    request = MrRequest(
+        check=CheckOptions(paths=paths, config_file=config_file, filter_mode=filter_mode),
+        project=project, iid=iid, reports=split_patterns([reports]) if reports else None,
+        fail_on=fail_on, name=name, codequality_file=codequality_file)
+    try:
+        report = run_mr(request, say=lambda line: click.echo(line, err=True))
+    except (MrError, RunError, GitLabError, GitError, ConfigError, MissingExtra) as error:
+        fail(str(error))
+    sys.exit(_exit_code(report, fail_on))

@@ -297,8 +297,8 @@ def parse_config(raw: bytes, display: str) -> Config:
         limits=limits, exceptions=_exceptions(data.get("exceptions") or [], document, display),
         document=document,
         sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
-                                                    "github", "diff", "actions", "gitops",
-                                                    "kubernetes", "rego") if key in data})
+                                                    "github", "gitlab", "diff", "actions",
+                                                    "gitops", "kubernetes", "rego") if key in data})
 
 
 def starter_config() -> str:

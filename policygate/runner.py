@@ -90,7 +90,9 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
         raise RunError("pull-request mode needs a clone of the repository: check it out "
                        "(actions/checkout) before running policygate")
     git = Git(root)  # prmode.ensure_commits has fetched what it could
-    for commit, ref in ((pr.pr.head.sha, f"pull/{pr.pr.number}/head"),
+    head_ref = (f"refs/merge-requests/{pr.pr.number}/head" if pr.pr.platform == "gitlab"
+                else f"pull/{pr.pr.number}/head")
+    for commit, ref in ((pr.pr.head.sha, head_ref),
                         (pr.pr.base.sha, pr.pr.base.ref)):
         if git.commit(commit) is None:
             raise RunError(f"commit {commit[:12]} of the pull request is not in this clone and "
