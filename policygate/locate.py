@@ -79,11 +79,12 @@ def cap_message(text: str) -> str:
 
 def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,
                 resource: ResourceId | None, document: Document | None,
-                source: str = "builtin") -> Finding:
+                source: str = "builtin", note: str = "") -> Finding:
     """The one place a rule's or engine's violation becomes a finding.
 
-    Without a document (a result located later) the finding has no location yet."""
+    Without a document (a result located later) the finding has no location yet; `note`
+    (which namespace level applied) is added to the message."""
     return Finding(rule=violation.rule or rule, severity=violation.severity or severity,
-                   message=cap_message(violation.message), file=file, resource=resource,
+                   message=cap_message(violation.message + note), file=file, resource=resource,
                    location=locate(document, violation.path) if document is not None else None,
                    path=violation.path, source=source, fix=violation.fix)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policygate.approvals.codeowners import LOCATIONS, CodeOwners, find_codeowners
+from policygate.approvals.codeowners_gitlab import LOCATIONS as GITLAB_LOCATIONS
+from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
 from policygate.approvals.context import PullRequestContext
 from policygate.approvals.evaluate import ApprovalResult, evaluate
 from policygate.approvals.facts import ChangeFacts
@@ -41,10 +43,12 @@ def trusted_config(reader: BaseReader) -> Config:
         raise ConfigError(f"{error} (in the base commit {reader.commit[:12]})") from None
 
 
-def gate_patterns(config: Config, approvals: ApprovalConfig | None) -> tuple[str, ...]:
+def gate_patterns(config: Config, approvals: ApprovalConfig | None, platform: str = "github"
+                  ) -> tuple[str, ...]:
     """Files that define the gate: changing them changes what every PR is judged by.
     (A directory pattern covers everything below it.)"""
-    anchored = (CONFIG_NAME,) + LOCATIONS + policy_paths(config)
+    locations = GITLAB_LOCATIONS if platform == "gitlab" else LOCATIONS
+    anchored = (CONFIG_NAME,) + locations + policy_paths(config)
     extra = approvals.gate_files if approvals else ()
     return tuple(f"/{path.strip('/')}" for path in anchored) + extra
 
@@ -86,11 +90,11 @@ def policy_changed_findings(pr: PullRequestContext, patterns: tuple[str, ...],
     return findings
 
 
-def codeowners_findings(codeowners: CodeOwners | None) -> list[Finding]:
+def codeowners_findings(codeowners: CodeOwners | GitLabCodeOwners | None) -> list[Finding]:
     if codeowners is None:
         return []
     return [Finding("approval/invalid-codeowners", Severity.WARNING,
-                    f"CODEOWNERS line skipped: {problem.reason}", codeowners.path,
+                    f"{codeowners.INVALID}{problem.reason}", codeowners.path,
                     Location(problem.line, 1, problem.line), source="approvals")
             for problem in codeowners.invalid]
 
@@ -119,8 +123,9 @@ def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
     the PR's commits when it already has one, `rendered` the objects its renders of that
     diff add, change or remove (rendered here when not given)."""
     approvals = approval_config(config)
-    codeowners = find_codeowners(reader.read)
-    findings = policy_changed_findings(pr, gate_patterns(config, approvals), reader, head_read)
+    codeowners = find_codeowners(reader.read, pr.platform)
+    findings = policy_changed_findings(pr, gate_patterns(config, approvals, pr.platform), reader,
+                                       head_read)
     findings += codeowners_findings(codeowners)
     if approvals is None:
         return ApprovalRun(config, None, None, findings)

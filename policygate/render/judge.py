@@ -40,7 +40,6 @@ class Judgement:
     directives: list[Any] = field(default_factory=list)     # suppress.Directive
     checked: list[tuple[str, ResourceId]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    documents: list[Any] = field(default_factory=list)      # for combined engines
     state: dict[ResourceId, str] = field(default_factory=dict)  # object -> canonical JSON
     resources: int = 0
 
@@ -97,7 +96,7 @@ def _default_namespace(data: Any, namespace: str | None) -> None:
 
 def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
     from policygate.parsers import parse_bytes
-    from policygate.pipeline import judge_document
+    from policygate.pipeline import judge_documents
 
     judgement = Judgement()
     assert render.output is not None
@@ -113,16 +112,19 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
         judgement.findings.append(render_finding(
             "render/failed", f"the {render.renderer} output of {label} cannot be read: "
                              f"{problem.message}", render.anchor))
-    for position, document in enumerate(parsed.documents):
-        context = placer.prepare(document)
+    contexts = []
+    for document in parsed.documents:
+        contexts.append(placer.prepare(document))
         _default_namespace(document.data, render.request.namespace)
-        document.file = placer.file_of(context)
+        document.file = placer.file_of(contexts[-1])
         document.problems.clear()  # the renderer's YAML, not the author's
-        judged = judge_document(document, position, rule_set, judgement.failures,
-                                judgement.documents)
-        if judged.kind is None:
-            continue
-        judgement.resources += 1
+    # Combined (--combine) engines see files only: their results are placed by re-reading
+    # a file, which a rendered object does not have.
+    every = judge_documents(parsed.documents, rule_set, judgement.failures, [])
+    for context, judged in zip(contexts, every):
+        document = judged.document
+        if judged.kind is not None:
+            judgement.resources += 1
         data = document.data if isinstance(document.data, dict) else {}
         for finding in judged.findings:
             place = placer.place(context, finding.path, data)

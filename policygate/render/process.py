@@ -36,7 +36,6 @@ class Outcome:
     exit_code: int | None          # None: it was stopped (time limit)
     timed_out: bool = False
     too_large: bool = False
-    seconds: float = 0.0
 
 
 @functools.cache
@@ -164,7 +163,6 @@ class RenderQueue:
     def _finish(self, job: _Job, timed_out: bool = False) -> None:
         self._running.remove(job)
         assert job.process is not None
-        seconds = time.monotonic() - job.started
         job.stdout.seek(0)   # type: ignore[attr-defined]
         stdout = job.stdout.read(self.max_bytes + 1)  # type: ignore[attr-defined]
         job.stderr.seek(0)   # type: ignore[attr-defined]
@@ -172,8 +170,7 @@ class RenderQueue:
         self._close(job)
         too_large = len(stdout) > self.max_bytes
         job.done(Outcome(b"" if too_large else stdout, stderr,
-                         None if timed_out else job.process.returncode, timed_out, too_large,
-                         seconds))
+                         None if timed_out else job.process.returncode, timed_out, too_large))
 
     @staticmethod
     def _close(job: _Job) -> None:

@@ -79,7 +79,6 @@ class Render:
     inputs: dict[str, bytes] = field(default_factory=dict)
     output: bytes | None = None
     failures: list[Finding] = field(default_factory=list)
-    seconds: float = 0.0
     cached: bool = False
     resources: int = 0
     side: str | None = None           # "base" or "head" of a change; None: not a diff
@@ -90,7 +89,7 @@ class Render:
                 "status": self.failures[0].rule.partition("/")[2] if self.failures
                 else "rendered",
                 "resources": self.resources, "cached": self.cached,
-                "seconds": round(self.seconds, 3), "side": self.side,
+                "side": self.side,
                 "led_by": [p.to_json() for p in self.request.pointers]}
 
 

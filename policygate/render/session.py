@@ -80,7 +80,7 @@ class RenderSession:
 
     @staticmethod
     def _copy(source: Render, target: Render) -> None:
-        target.output, target.seconds, target.cached = source.output, 0.0, True
+        target.output, target.cached = source.output, True
         target.failures = [dataclasses.replace(f) for f in source.failures]
 
     def _start(self, key: str, render: Render, job: Job) -> None:
@@ -103,7 +103,6 @@ class RenderSession:
         self.queue.submit(job.argv(tree), str(tree), done)
 
     def _finish(self, render: Render, outcome: Outcome, job: Job, tree: Path) -> None:
-        render.seconds = outcome.seconds
         name = f"{render.renderer} {render.version}".strip()
         if outcome.timed_out:
             message = (f"{name} did not finish rendering {render.request.label} within "

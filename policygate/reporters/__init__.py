@@ -5,9 +5,10 @@ import importlib
 
 from policygate.model import Report
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-codequality")
 
 
 def render(format_name: str, report: Report, *, color: bool = False) -> str:
-    module = importlib.import_module(f"policygate.reporters.{format_name}_report")
+    module = importlib.import_module(
+        f"policygate.reporters.{format_name.replace('-', '_')}_report")
     return module.render(report, color=color)

@@ -24,6 +24,7 @@ EXPECTED = [
     ("seccomp_unconfined", "pss/seccomp-unconfined", "baseline"),
     ("sysctls", "pss/sysctls", "baseline"),
     ("host_probes", "pss/host-probes", "baseline"),
+    ("ulimits", "pss/ulimits", "baseline"),
     ("volume_types", "pss/volume-types", "restricted"),
     ("privilege_escalation", "pss/privilege-escalation", "restricted"),
     ("run_as_non_root", "pss/run-as-non-root", "restricted"),
@@ -31,12 +32,15 @@ EXPECTED = [
     ("seccomp_required", "pss/seccomp-required", "restricted"),
     ("restricted_capabilities", "pss/restricted-capabilities", "restricted"),
     ("restricted_proc_mount", "pss/restricted-proc-mount", "restricted"),
+    ("cgroup_options", "pss/cgroup-options", "restricted"),
 ]
 
 
 def test_every_control_is_registered_in_order():
     pss = [(rule.id, rule.level) for rule in all_rules() if rule.family == "pss"]
-    assert pss == [(rule_id, level) for _, rule_id, level in EXPECTED]
+    # pss/namespace-admission judges Namespaces, not pods: it is no control of a level.
+    assert pss == [(rule_id, level) for _, rule_id, level in EXPECTED] + \
+        [("pss/namespace-admission", None)]
 
 
 @pytest.mark.parametrize(("module", "rule_id", "level"), EXPECTED)
@@ -67,6 +71,8 @@ containers:
       appArmorProfile: unconfined
       windowsOptions: []
       allowPrivilegeEscalation: "false"
+      ulimits: 12
+      cgroupOptions: [Writable]
     ports: 80
     livenessProbe: http
     lifecycle: {postStart: [1], preStop: {httpGet: "x"}}
@@ -76,6 +82,8 @@ containers:
     ports: [80, {hostPort: [1]}, {hostPort: abc}]
     readinessProbe: {httpGet: [], tcpSocket: null}
   - null
+  - name: limits
+    securityContext: {ulimits: [], cgroupOptions: {mountMode: {deep: [1]}}}
 initContainers: {name: init}
 ephemeralContainers: 7
 """
@@ -115,13 +123,14 @@ containers:
       capabilities:
         drop: ["ALL"]
         add: ["NET_BIND_SERVICE"]
+      cgroupOptions: {mountMode: ReadOnly}
 volumes:
   - name: tmp
     emptyDir: {}
 """
     for kind, wrap in WRAPPERS.items():
         root = write({"w.yaml": wrap(spec)})
-        for version in ("latest", "v1.0", "v1.18", "v1.25", "v1.34"):
+        for version in ("latest", "v1.0", "v1.18", "v1.25", "v1.34", "v1.38"):
             run = run_cli("check", "--select", "pss", "--pss-level", "restricted",
                           "--pss-version", version, "--format", "json", "w.yaml", cwd=root)
             assert (kind, version, run.json()["findings"]) == (kind, version, [])
