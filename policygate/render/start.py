@@ -102,7 +102,7 @@ def prepare_change_renders(root: Path, config: Config, selection: SourceSelectio
     """The base and head renders of a change (`--diff`, `--staged`, pull requests).
 
     A change in a repository without kustomizations or charts, that adds no GitOps
-    object, costs two listings of the trees and nothing else."""
+    object, costs one listing of the head tree and nothing else."""
     from policygate.render.plan import RENDER_FILES
     from policygate.render.tree import GitTree
     from policygate.sources.git import Git
@@ -111,7 +111,9 @@ def prepare_change_renders(root: Path, config: Config, selection: SourceSelectio
     assert changes is not None
     git = Git(root)
     trees = GitTree(git, changes.head), GitTree(git, changes.base)
-    if not any(tree.find_named(RENDER_FILES) for tree in trees) and not any(
+    # The base has a render file only if the head has one or the change removed it.
+    touched = {p.rpartition("/")[2] for c in changes.changes for p in (c.path, c.old_path) if p}
+    if not trees[0].find_named(RENDER_FILES) and not touched & RENDER_FILES and not any(
             s.content is not None and may_point(s.content) for s in selection.sources):
         return None
     from policygate.render.diffmode import prepare_diff_renders
