@@ -122,6 +122,9 @@ def main() -> None:
 @click.option("--gatekeeper", "gatekeeper_dirs", multiple=True, metavar="DIR",
               help="Gatekeeper ConstraintTemplates and Constraints: a directory or file "
                    "(repeatable; like gatekeeper.dirs).")
+@click.option("--stdin-filename", metavar="NAME",
+              help="The name `-` (standard input) is reported under and matched against "
+                   "config patterns (default: <stdin>).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
@@ -129,8 +132,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
           jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str,
           pr_context: str | None, gatekeeper_dirs: tuple[str, ...],
-          **rego_options: Any) -> None:
-    """Check manifests in PATHS (files or directories, default: the current directory)."""
+          stdin_filename: str | None, **rego_options: Any) -> None:
+    """Check manifests in PATHS (files or directories, default: the current directory;
+    `-` reads a stream from standard input, e.g. `helm template charts/web | policygate
+    check -`)."""
     from policygate.runner import CheckOptions, RunError, run_checks
 
     formats = formats or ("text",)
@@ -149,7 +154,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         ignore=split_patterns(ignore), pss_level=given(ctx, "pss_level"),
         pss_warn_level=given(ctx, "pss_warn_level"), pss_version=given(ctx, "pss_version"),
         filter_mode=given(ctx, "filter_mode"), baseline_file=baseline_file, jobs=jobs,
-        diff_range=diff_range, staged=staged, rego=rego, gatekeeper=gatekeeper_dirs)
+        diff_range=diff_range, staged=staged, rego=rego, gatekeeper=gatekeeper_dirs,
+        stdin_name=stdin_filename)
     setup = _pr_setup(pr_context, None, None, config_file) if pr_context else None
     try:
         run = run_checks(options, setup)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policygate.cache import cache_file, remember
 from policygate.locate import locate
 from policygate.model import Document, Severity, format_path
 from policygate.parsers.yaml import Limits
@@ -80,19 +80,12 @@ def find_config(root: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _cache_marker(digest: str) -> Path | None:
-    if os.environ.get("POLICYGATE_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "policygate" / "valid-config" / digest
-
-
 def _schema_errors(data: Any, document: Document, display: str, raw: bytes) -> None:
     """Validate against the JSON schema, unless these exact bytes validated before."""
     import hashlib
 
     schema_bytes = SCHEMA_PATH.read_bytes()
-    marker = _cache_marker(hashlib.sha256(schema_bytes + b"\0" + raw).hexdigest())
+    marker = cache_file("valid-config", hashlib.sha256(schema_bytes + b"\0" + raw).hexdigest())
     if marker is not None and marker.exists():
         return
     import jsonschema
@@ -108,12 +101,7 @@ def _schema_errors(data: Any, document: Document, display: str, raw: bytes) -> N
             message = _describe(best, document, display)
             described[message] = locate(document, tuple(best.absolute_path)).line
         raise ConfigError("\n".join(sorted(described, key=described.__getitem__)))
-    if marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:
-            pass  # a read-only home only costs the validation time
+    remember(marker)
 
 
 def _position(document: Document, path: tuple[Any, ...], display: str) -> str:
@@ -298,7 +286,8 @@ def parse_config(raw: bytes, display: str) -> Config:
         document=document,
         sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
                                                     "github", "gitlab", "diff", "actions",
-                                                    "gitops", "kubernetes", "rego") if key in data})
+                                                    "gitops", "kubernetes", "rego", "render")
+                  if key in data})
 
 
 def starter_config() -> str:

@@ -208,6 +208,7 @@ class Finding:
     source: str = "builtin"
     fix: str | None = None
     suppression: Suppression | None = None
+    render: str | None = None   # the rendered directory (overlay, chart) it was found in
 
     def sort_key(self) -> tuple[Any, ...]:
         line = self.location.line if self.location else 0
@@ -231,6 +232,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     # (file, resource) for every Kubernetes object checked, for formats that list passes.
     checked: list[tuple[str, ResourceId]] = field(default_factory=list)
+    # Each kustomize/helm render of the run: path, renderer, version, status, led_by.
+    renders: list[dict[str, Any]] = field(default_factory=list)
     # The Rego engine that judged the run (policygate.rego.choice.report_fields), or None.
     rego_engine: dict[str, Any] | None = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from policygate.sources.files import SourceFile
 
 if TYPE_CHECKING:
     from policygate.engines import DocumentRef, PolicyEngine
+    from policygate.render.session import RenderSession
     from policygate.sources.diff import FileChange
 
 # Stages that only some runs need (suppressions, diff filters, engines, baselines) are
@@ -109,23 +110,23 @@ def _engine_ref(document: Document, position: int, kind: str | None,
         asked.append((document, ref))
 
 
-def _run_engines(asked: list[tuple[Document, DocumentRef]], rule_set: RuleSet,
-                 failures: list[str]) -> list[Finding]:
-    """Ask each per-document engine about all of a file's documents at once (engines
-    evaluate them in batches)."""
-    findings: list[Finding] = []
+def _engine_results(asked: list[tuple[Document, DocumentRef]], rule_set: RuleSet,
+                    failures: list[str]) -> list[list[Finding]]:
+    """Ask each per-document engine about all the documents at once (engines evaluate
+    them in batches): the findings of each asked document, in order."""
+    results: list[list[Finding]] = [[] for _ in asked]
     if not asked:
-        return findings
+        return results
     for engine in rule_set.engines:
-        results = engine.check_documents([ref for _, ref in asked])
-        for (document, ref), result in zip(asked, results):
+        for index, ((document, ref), result) in enumerate(
+                zip(asked, engine.check_documents([ref for _, ref in asked]))):
             failures.extend(result.failures)
-            findings.extend(
+            results[index].extend(
                 finding_for(violation, rule=engine.source, severity=Severity.ERROR,
                             file=document.file, resource=ref.resource, document=document,
                             source=engine.source)
                 for violation in result.violations)
-    return findings
+    return results
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
@@ -168,6 +169,59 @@ def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
     return kept, suppressed
 
 
+@dataclass(slots=True)
+class Judged:
+    """One document's findings, and what it is (for counts and reports)."""
+
+    document: Document
+    kind: str | None
+    resource: Resource | None = None
+    findings: list[Finding] = field(default_factory=list)
+    read_twice: bool = False   # merge keys read another way too: findings may repeat
+
+
+def judge_documents(documents: Sequence[Document], rule_set: RuleSet, failures: list[str],
+                    combined: list[DocumentRef]) -> list[Judged]:
+    """Every rule and engine on each document (a file's, or a render's); the per-document
+    engines are asked about all of them at once."""
+    settings = rule_set.settings
+    asked: list[tuple[Document, DocumentRef]] = []
+    owners: list[Judged] = []
+    judged: list[Judged] = []
+    for position, document in enumerate(documents):
+        item = Judged(document, document_kind(document))
+        judged.append(item)
+        if item.kind is None:
+            # Not ours, but a team's own policy may well judge it (Conftest semantics).
+            _engine_ref(document, position, None, None, rule_set, asked, combined)
+            owners += [item] * (len(asked) - len(owners))
+            continue
+        resource = item.resource = as_resource(document) if item.kind == KUBERNETES else None
+        for problem in document.problems:
+            problem.resource = resource.id if resource is not None else None
+            item.findings.append(problem)
+        rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
+            else rule_set.active
+        item.findings.extend(_evaluate(document, item.kind, resource, rules, settings.context,
+                                       failures))
+        _engine_ref(document, position, item.kind, resource, rule_set, asked, combined)
+        for other in document.other_readings:  # merge keys read another way elsewhere
+            other_kind = document_kind(other)
+            if other_kind is not None:
+                other_resource = as_resource(other) if other_kind == KUBERNETES else None
+                item.findings.extend(_evaluate(other, other_kind, other_resource, rules,
+                                               settings.context, failures))
+                _engine_ref(other, position, other_kind, other_resource, rule_set, asked, [])
+                item.read_twice = True
+        owners += [item] * (len(asked) - len(owners))
+    for owner, findings in zip(owners, _engine_results(asked, rule_set, failures)):
+        owner.findings.extend(findings)
+    for item in judged:
+        if item.read_twice:
+            item.findings = _distinct(item.findings)
+    return judged
+
+
 def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
                 change: FileChange | None = None) -> FileResult:
     settings = rule_set.settings
@@ -175,39 +229,14 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     findings = list(parsed.findings)
     failures: list[str] = []
     documents: list[DocumentRef] = []
-    asked: list[tuple[Document, DocumentRef]] = []
     checked: list[tuple[str, ResourceId]] = []
     resources = 0
-    read_twice = False
-    for position, document in enumerate(parsed.documents):
-        kind = document_kind(document)
-        if kind is None:
-            # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            _engine_ref(document, position, None, None, rule_set, asked, documents)
-            continue
-        resources += 1
-        resource = as_resource(document) if kind == KUBERNETES else None
-        if resource is not None:
-            checked.append((file, resource.id))
-        for problem in document.problems:
-            problem.resource = resource.id if resource is not None else None
-            findings.append(problem)
-        rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
-            else rule_set.active
-        findings.extend(_evaluate(document, kind, resource, rules, settings.context,
-                                  failures))
-        _engine_ref(document, position, kind, resource, rule_set, asked, documents)
-        for other in document.other_readings:  # merge keys read another way elsewhere
-            other_kind = document_kind(other)
-            if other_kind is not None:
-                other_resource = as_resource(other) if other_kind == KUBERNETES else None
-                findings.extend(_evaluate(other, other_kind, other_resource, rules,
-                                          settings.context, failures))
-                _engine_ref(other, position, other_kind, other_resource, rule_set, asked, [])
-                read_twice = True
-    findings.extend(_run_engines(asked, rule_set, failures))
-    if read_twice:
-        findings = _distinct(findings)
+    for judged in judge_documents(parsed.documents, rule_set, failures, documents):
+        findings.extend(judged.findings)
+        if judged.kind is not None:
+            resources += 1
+        if judged.resource is not None:
+            checked.append((file, judged.resource.id))
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 
@@ -257,13 +286,15 @@ def _worker_count(files: int, jobs: int | None) -> int:
 def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | None = None,
               full_scan: bool = False, today: datetime.date | None = None,
               engines: Sequence[PolicyEngine] = (), notes: Sequence[Finding] = (),
-              base_sources: Sequence[SourceFile] | None = None) -> Report:
+              base_sources: Sequence[SourceFile] | None = None,
+              renders: RenderSession | None = None) -> Report:
     """Check every source.
 
     `full_scan` says the whole repository was scanned, which is when a config exception
     without a file pattern can be called unused; `notes` are findings from the source
     stage (skipped files); `base_sources` are the base versions of changed files, whose
-    findings are not reported again (`--filter-mode new`).
+    findings are not reported again (`--filter-mode new`); `renders` are the kustomize
+    and helm renders already started, judged once the files are done.
     """
     sources = list(sources)
     if any(settings.enabled(rule.id) for rule in all_rules() if rule.family == "pss"):
@@ -274,7 +305,9 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []
     try:  # the engines of this process serve every scan of the run, then close once
-        report = _scan(sources, jobs, documents)
+        report = _scan(sources, jobs, documents, renders.poll if renders else None)
+        if renders is not None:
+            renders.merge(report, rule_set, {s.display for s in sources})
         if documents:
             from policygate.combine import run_combined
 
@@ -282,7 +315,7 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
         if base_sources is not None:
             from policygate.filtering import subtract_existing
 
-            existing = _scan(list(base_sources), jobs, [])
+            existing = _scan(list(base_sources), jobs, [], None)
             report.findings = subtract_existing(report.findings, existing.findings)
             report.failures.extend(existing.failures)
     finally:
@@ -293,21 +326,21 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     return report
 
 
-def _scan(sources: list[SourceFile], jobs: int | None,
-          documents: list[DocumentRef]) -> Report:
+def _scan(sources: list[SourceFile], jobs: int | None, documents: list[DocumentRef],
+          poll: Callable[[], None] | None) -> Report:
     # Parsing makes millions of short-lived, acyclic objects: let reference counting free
     # them and keep the cycle collector from rescanning everything imported (~10% faster).
     gc.freeze()
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
     try:
-        return _scan_files(sources, jobs, documents)
+        return _scan_files(sources, jobs, documents, poll)
     finally:
         gc.set_threshold(*threshold)
 
 
-def _scan_files(sources: list[SourceFile], jobs: int | None,
-                documents: list[DocumentRef]) -> Report:
+def _scan_files(sources: list[SourceFile], jobs: int | None, documents: list[DocumentRef],
+                poll: Callable[[], None] | None) -> Report:
     workers = _worker_count(len(sources), jobs)
     if workers > 1:
         import multiprocessing
@@ -316,18 +349,21 @@ def _scan_files(sources: list[SourceFile], jobs: int | None,
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_close_at_exit)
         try:
             report = _merge(pool.imap(_check_source, sources, chunksize=16), len(sources),
-                            documents)
+                            documents, poll)
         finally:
             pool.close()
             pool.join()
     else:
-        report = _merge(map(_check_source, sources), len(sources), documents)
+        report = _merge(map(_check_source, sources), len(sources), documents, poll)
     return report
 
 
-def _merge(results: Iterable[FileResult], files: int, documents: list[DocumentRef]) -> Report:
+def _merge(results: Iterable[FileResult], files: int, documents: list[DocumentRef],
+           poll: Callable[[], None] | None) -> Report:
     report = Report(files=files)
     for result in results:
+        if poll is not None:  # start the next renders as earlier ones finish
+            poll()
         documents.extend(result.documents)
         report.checked.extend(result.checked)
         report.findings.extend(result.findings)

@@ -47,6 +47,7 @@ class CheckOptions:
     staged: bool = False
     rego: Any = None                      # policygate.rego.setup.RegoOptions
     gatekeeper: tuple[str, ...] = ()      # --gatekeeper DIR: templates and constraints
+    stdin_name: str | None = None         # --stdin-filename: the name `-` is reported under
 
 
 @dataclass(slots=True)
@@ -76,10 +77,37 @@ def _validate_patterns(options: CheckOptions) -> None:
             raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
     if options.diff_range and options.staged:
         raise RunError("--diff and --staged are exclusive: pick the range or the index")
+    from policygate.sources.streams import STDIN, is_stream, refusal
+
+    streams = [t for t in options.paths if is_stream(t)]
+    if streams and (options.diff_range or options.staged):
+        raise RunError(f"{streams[0]} is a stream: streams are checked whole, without "
+                       f"--diff or --staged")
+    if options.paths.count(STDIN) > 1:
+        raise RunError("- (standard input) can be given only once")
+    if options.stdin_name and STDIN not in options.paths:
+        raise RunError("--stdin-filename names what `-` reads: give `-` as a path")
     if not (options.diff_range or options.staged):
         for target in options.paths:
-            if not Path(target).exists():
+            if target not in streams and not Path(target).exists():
                 raise RunError(f"{target}: no such file or directory")
+            problem = refusal(target)
+            if problem is not None:
+                raise RunError(problem)
+
+
+def _split_streams(options: CheckOptions, config: Config) -> tuple[list[Any], tuple[str, ...]]:
+    """(streams read now, the other paths): a stream can be read only once."""
+    from policygate.sources.streams import StreamError, is_stream, read_streams
+
+    targets = [t for t in options.paths if is_stream(t)]
+    if not targets:
+        return [], options.paths
+    try:
+        streams = read_streams(targets, config.limits.max_file_bytes, options.stdin_name)
+    except StreamError as error:
+        raise RunError(str(error)) from None
+    return streams, tuple(t for t in options.paths if t not in targets)
 
 
 def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
@@ -184,7 +212,7 @@ def _materialize_policies(pr: PullRequestSetup, config: Config) -> Any:
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
     from policygate.pipeline import run_check
-    from policygate.sources.select import select_sources
+    from policygate.sources.select import SourceSelection, select_sources
 
     _validate_patterns(options)
     cwd = Path.cwd().resolve()
@@ -211,10 +239,12 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
     mode = options.filter_mode or (config.sections.get("diff") or {}).get("filter_mode",
                                                                           "resource")
     settings = dataclasses.replace(settings, filter_mode=mode)
+    streams, paths = _split_streams(options, config)
     try:
-        selection = select_sources(options.paths, root, config.include, config.exclude,
+        selection = select_sources(paths, root, config.include, config.exclude,
                                    diff_range, options.staged, mode,
-                                   config.limits.max_file_bytes)
+                                   config.limits.max_file_bytes) \
+            if paths or not streams else SourceSelection([])
         if selection.changes is not None and root is not None \
                 and settings.enabled("pss/namespace-admission"):
             from policygate.namespaces import previous_namespaces
@@ -223,6 +253,18 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
                 selection.changes, root, settings.limits)
     except GitError as error:
         raise RunError(str(error)) from None
+
+    renders = diff_renders = None
+    if selection.changes is None:
+        from policygate.render.start import prepare_renders
+
+        renders = prepare_renders(paths or (() if streams else (".",)), root, config,
+                                  selection, streams)
+    elif root is not None:
+        from policygate.render.start import prepare_change_renders
+
+        diff_renders = prepare_change_renders(root, config, selection, mode, paths)
+        renders = diff_renders.session if diff_renders is not None else None
 
     approval_run = None
     run_context = _diff_context(selection)
@@ -234,7 +276,9 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
             # The run's diff is the PR's own when it covered the PR range and every path.
             same_diff = selection.changes if diff_range == _pr_diff(pr) and not options.paths \
                 else None
-            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff)
+            approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff,
+                                         diff_renders.touched if diff_renders and same_diff
+                                         else None)
         except ConfigError as error:
             raise RunError(str(error)) from None
         run_context["pr"] = {**pr.pr.to_json(), "approvals": result_json(
@@ -250,7 +294,7 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
             report = run_check(selection.sources, settings, jobs=options.jobs,
                                full_scan=selection.full_scan, notes=selection.notes,
                                base_sources=selection.base_sources,
-                               engines=engines.engines if engines else ())
+                               engines=engines.engines if engines else (), renders=renders)
         finally:
             if engines:
                 engines.close()

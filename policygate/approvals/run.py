@@ -17,7 +17,7 @@ from policygate.approvals.touched import touched_resources
 from policygate.sources.changes import ChangeSet
 from policygate.config import CONFIG_NAME, Config, ConfigError, parse_config, policy_paths
 from policygate.globs import match_any
-from policygate.model import Finding, Location, Severity
+from policygate.model import Finding, Location, ResourceId, Severity
 from policygate.trusted import BaseReader
 
 
@@ -99,11 +99,29 @@ def codeowners_findings(codeowners: CodeOwners | GitLabCodeOwners | None) -> lis
             for problem in codeowners.invalid]
 
 
+def _rendered_touched(root: Path, config: Config, pr: PullRequestContext,
+                      changes: ChangeSet | None) -> tuple[ResourceId, ...]:
+    """Objects the PR changes through kustomize overlays and charts (an overlay that
+    drops a resource deletes it from the cluster)."""
+    from policygate.render.diffmode import rendered_touched
+    from policygate.sources import GitError
+    from policygate.sources.changes import range_changes
+    from policygate.sources.git import Git
+
+    try:
+        changes = changes or range_changes(Git(root), f"{pr.base.sha}...{pr.head.sha}", [])
+    except GitError:
+        return ()
+    return rendered_touched(root, config, changes)
+
+
 def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
                   config: Config, head_read: HeadReader | None = None,
-                  changes: ChangeSet | None = None) -> ApprovalRun:
+                  changes: ChangeSet | None = None,
+                  rendered: Callable[[], tuple[ResourceId, ...]] | None = None) -> ApprovalRun:
     """Evaluate the PR against `config` (the trusted one); `changes` is the run's diff of
-    the PR's commits when it already has one."""
+    the PR's commits when it already has one, `rendered` the objects its renders of that
+    diff add, change or remove (rendered here when not given)."""
     approvals = approval_config(config)
     codeowners = find_codeowners(reader.read, pr.platform)
     findings = policy_changed_findings(pr, gate_patterns(config, approvals, pr.platform), reader,
@@ -113,6 +131,9 @@ def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
         return ApprovalRun(config, None, None, findings)
     resources = touched_resources(root, pr.base.sha, pr.head.sha, changes) \
         if root is not None else None
+    if resources is not None and root is not None:
+        resources += rendered() if rendered is not None else \
+            _rendered_touched(root, config, pr, changes)
     facts = ChangeFacts(pr, resources, any(f.rule == "approval/policy-changed" for f in findings),
                         codeowners, approvals.teams)
     result = evaluate(approvals, facts)

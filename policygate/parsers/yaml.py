@@ -32,6 +32,8 @@ class Limits:
     max_documents: int = 10_000
     max_depth: int = 128
     max_nodes: int = 1_000_000
+    render_timeout_seconds: int = 60          # per kustomize/helm render
+    max_render_bytes: int = 16 * 1024 * 1024  # per render's output
 
 
 @dataclass(slots=True)

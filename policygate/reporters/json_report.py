@@ -24,6 +24,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "fix": finding.fix,
         **({"suppression": finding.suppression.to_json()} if finding.suppression else {}),
+        **({"render": finding.render} if finding.render else {}),
     }
 
 
@@ -43,6 +44,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "suppressed": [finding_to_json(finding) for finding in report.suppressed],
         "failures": list(report.failures),
         **({"rego_engine": report.rego_engine} if report.rego_engine else {}),
+        **({"renders": report.renders} if report.renders else {}),
     }
 
 

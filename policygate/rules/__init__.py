@@ -112,6 +112,13 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
                                                 "the explicit one; both are judged"),
     "parse/limit-exceeded": (Severity.ERROR, "a file exceeds a size, document, depth or alias limit"),
     "parse/unreadable": (Severity.ERROR, "the file could not be read"),
+    "render/failed": (Severity.ERROR, "kustomize or helm could not render a directory (its "
+                                      "own message, file and exit code)"),
+    "render/unavailable": (Severity.ERROR, "a Helm chart or kustomization cannot be checked: "
+                                           "its renderer is not installed"),
+    "render/refused": (Severity.ERROR, "a kustomization names a remote base, an absolute path "
+                                       "or a path outside the repository; a render never "
+                                       "follows it"),
     "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
                                       "was not followed"),
     "approval/missing": (Severity.ERROR, "an approval rule that applies still lacks approvals"),

@@ -1,0 +1,145 @@
+"""Judge a render's output: every rendered object through the same rules and engines as
+a file, then each finding placed back on the source line that produced it.
+
+Objects are judged whole (a patch is only ever seen merged into its target) with the
+identity the cluster will see: the overlay's namespace and name, so exceptions and
+baselines match what is deployed. A `policygate.dev/ignore` annotation travels with the
+object through the build and suppresses its findings wherever they are placed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from policygate.model import Document, FieldPath, Finding, ResourceId
+from policygate.render.attribute import Place
+from policygate.render.request import Render, render_finding
+
+STREAM = "stdin"   # the renderer name of a stream read from standard input
+UNTRACED_NOTE = ("(set during the build of {label}; not traced to a source line, so it is "
+                 "reported on the kustomization)")
+
+
+class Placer(Protocol):
+    def bind(self, text: str) -> None:
+        """See the whole output first (helm's `# Source:` comments)."""
+
+    def prepare(self, document: Document) -> Any:
+        """Read (and remove) what the renderer added to say where the object came from."""
+
+    def file_of(self, context: Any) -> str: ...
+
+    def place(self, context: Any, path: FieldPath, data: dict[str, Any]) -> Place: ...
+
+
+@dataclass(slots=True)
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    directives: list[Any] = field(default_factory=list)     # suppress.Directive
+    checked: list[tuple[str, ResourceId]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    state: dict[ResourceId, str] = field(default_factory=dict)  # object -> canonical JSON
+    resources: int = 0
+
+
+def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
+    """The object's ignore annotation, placed where it is written."""
+    from policygate.suppress import Directive
+    from policygate.suppress.annotations import IGNORE, ignore_annotation
+
+    found = ignore_annotation(resource.data)
+    if found is None:
+        return None
+    place = placer.place(context, ("metadata", "annotations", IGNORE), resource.data)
+    return Directive("annotation", *found, place.file, place.location.line,
+                     place.location.column, 0, 0)
+
+
+def _suppress(findings: list[Finding], directive: Any) -> tuple[list[Finding], list[Finding]]:
+    from policygate.rules import rule_matches
+    from policygate.suppress import is_meta
+
+    kept, suppressed = [], []
+    for finding in findings:
+        rule = None if is_meta(finding) else next(
+            (r for r in directive.rules if rule_matches(finding.rule, r)), None)
+        if rule is None:
+            kept.append(finding)
+        else:
+            directive.used.add(rule)
+            finding.suppression = directive.suppression()
+            suppressed.append(finding)
+    return kept, suppressed
+
+
+# Kinds that have no namespace: a deployer's default namespace does not apply to them.
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
+    "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
+    "CSIDriver", "CSINode", "VolumeAttachment", "CertificateSigningRequest",
+    "PodSecurityPolicy", "ClusterIssuer", "ClusterPolicy", "ConstraintTemplate"})
+
+
+def _default_namespace(data: Any, namespace: str | None) -> None:
+    """Where the deployer puts a namespaced object that names no namespace: the cluster
+    (and so exceptions and baselines) sees it there."""
+    if not namespace or not isinstance(data, dict) or data.get("kind") in CLUSTER_SCOPED:
+        return
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and not metadata.get("namespace"):
+        metadata["namespace"] = namespace
+
+
+def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
+    from policygate.parsers import parse_bytes
+    from policygate.pipeline import judge_documents
+
+    judgement = Judgement()
+    assert render.output is not None
+    label = render.request.label
+    stream = render.renderer == STREAM
+    parsed = parse_bytes(render.output, label if stream else f"{label} (rendered)",
+                         rule_set.settings.limits)
+    placer.bind(parsed.text or "")
+    for problem in parsed.findings:
+        if stream:  # standard input is a file like any other
+            judgement.findings.append(problem)
+            continue
+        judgement.findings.append(render_finding(
+            "render/failed", f"the {render.renderer} output of {label} cannot be read: "
+                             f"{problem.message}", render.anchor))
+    contexts = []
+    for document in parsed.documents:
+        contexts.append(placer.prepare(document))
+        _default_namespace(document.data, render.request.namespace)
+        document.file = placer.file_of(contexts[-1])
+        document.problems.clear()  # the renderer's YAML, not the author's
+    # Combined (--combine) engines see files only: their results are placed by re-reading
+    # a file, which a rendered object does not have.
+    every = judge_documents(parsed.documents, rule_set, judgement.failures, [])
+    for context, judged in zip(contexts, every):
+        document = judged.document
+        if judged.kind is not None:
+            judgement.resources += 1
+        data = document.data if isinstance(document.data, dict) else {}
+        for finding in judged.findings:
+            place = placer.place(context, finding.path, data)
+            finding.file, finding.location, finding.render = place.file, place.location, label
+            if not place.traced:
+                finding.message += " " + UNTRACED_NOTE.format(label=label)
+        findings = rule_set.settings.configure_all(judged.findings)
+        if judged.resource is not None:
+            judgement.checked.append((document.file, judged.resource.id))
+            judgement.state[judged.resource.id] = json.dumps(data, sort_keys=True, default=str)
+            directive = _annotation_directive(judged.resource, placer, context)
+            if directive is not None:
+                judgement.directives.append(directive)
+                findings, suppressed = _suppress(findings, directive)
+                judgement.suppressed.extend(suppressed)
+        judgement.findings.extend(findings)
+    render.resources = judgement.resources
+    return judgement

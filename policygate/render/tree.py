@@ -1,0 +1,223 @@
+"""Read a repository's files as of one state: the working tree, a commit or the index.
+
+Rendering needs whole directories of inputs (a kustomization and everything it
+consumes), at the base and at the head of a change. Both are read through the same
+interface, so the base of a pull request is rendered from git objects exactly like the
+head, and a render never sees a file outside the repository: paths are repository-
+relative, `..` past the root is refused, and symlinks are followed only inside.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from policygate.sources.files import SKIPPED_DIRS
+
+_MAX_LINK_HOPS = 8
+
+
+def normalize(directory: str, target: str) -> str | None:
+    """`target` (relative to `directory`) as a repository path; None past the root."""
+    joined = posixpath.normpath(posixpath.join(directory, target))
+    if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
+        return None
+    return "" if joined == "." else joined
+
+
+class Tree(Protocol):
+    label: str
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Contents of regular files (None: absent, a directory, or leads outside)."""
+
+    def is_dir(self, path: str) -> bool: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def files_under(self, directory: str) -> list[str]:
+        """Every file below a directory, sorted (skipping VCS and dependency folders)."""
+
+    def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
+        """Files with one of these base names below the given directories, sorted."""
+
+
+def _skipped(path: str) -> bool:
+    return any(part in SKIPPED_DIRS for part in path.split("/")[:-1])
+
+
+class DiskTree:
+    """The working tree below `root`."""
+
+    label = "working tree"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._real_root = root.resolve()
+
+    def _inside(self, path: str) -> Path | None:
+        full = self.root / path if path else self.root
+        try:
+            real = full.resolve(strict=True)
+            real.relative_to(self._real_root)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        return real
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        result: dict[str, bytes | None] = {}
+        for path in paths:
+            real = self._inside(path)
+            try:
+                result[path] = real.read_bytes() if real is not None and real.is_file() else None
+            except OSError:
+                result[path] = None
+        return result
+
+    def is_dir(self, path: str) -> bool:
+        real = self._inside(path)
+        return real is not None and real.is_dir()
+
+    def exists(self, path: str) -> bool:
+        return self._inside(path) is not None
+
+    def files_under(self, directory: str) -> list[str]:
+        found = []
+        base = self.root / directory if directory else self.root
+        for current, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            relative = Path(current).relative_to(self.root).as_posix()
+            for name in sorted(files):
+                found.append(name if relative == "." else f"{relative}/{name}")
+        return found
+
+    def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
+        found: set[str] = set()
+        for directory in under:
+            base = self.root / directory if directory else self.root
+            if base.is_file():
+                continue
+            for current, dirs, files in os.walk(base):
+                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+                relative = Path(current).relative_to(self.root).as_posix()
+                for name in names.intersection(files):
+                    found.add(name if relative == "." else f"{relative}/{name}")
+        return sorted(found)
+
+
+_SYMLINK, _SUBMODULE = "120000", "160000"
+
+
+class GitTree:
+    """A commit's tree, or the index (`revision=None`), read through git objects."""
+
+    def __init__(self, git: object, revision: str | None) -> None:
+        from policygate.sources.git import Git
+
+        assert isinstance(git, Git)
+        self.git = git
+        self.revision = revision
+        self.label = revision[:12] if revision else "index"
+        self._entries: dict[str, tuple[str, str]] | None = None
+        self._dirs: set[str] | None = None
+        self._by_name: dict[str, list[str]] | None = None
+
+    @property
+    def entries(self) -> dict[str, tuple[str, str]]:
+        """path -> (mode, object id), listed once."""
+        if self._entries is None:
+            entries: dict[str, tuple[str, str]] = {}
+            if self.revision is None:
+                for record in self.git.run("ls-files", "-s", "-z").split(b"\0"):
+                    if record:
+                        meta, _, path = record.partition(b"\t")
+                        mode, object_id, stage = meta.decode().split()
+                        if stage in ("0", "2"):  # an unmerged entry: take "ours"
+                            entries[path.decode("utf-8", "surrogateescape")] = (mode, object_id)
+            else:
+                for record in self.git.run("ls-tree", "-r", "-z", "--full-tree",
+                                           self.revision).split(b"\0"):
+                    if record:
+                        meta, _, path = record.partition(b"\t")
+                        mode, _kind, object_id = meta.decode().split()
+                        entries[path.decode("utf-8", "surrogateescape")] = (mode, object_id)
+            self._entries = entries
+        return self._entries
+
+    @property
+    def dirs(self) -> set[str]:
+        if self._dirs is None:
+            dirs = {""}
+            for path in self.entries:
+                parts = path.split("/")[:-1]
+                for index in range(1, len(parts) + 1):
+                    dirs.add("/".join(parts[:index]))
+            self._dirs = dirs
+        return self._dirs
+
+    def _resolve(self, path: str, links: dict[str, bytes]) -> tuple[str | None, str | None]:
+        """Follow symlinks inside the tree -> (final path or None when a link leads out,
+        the object id of a link whose target is not read yet)."""
+        for _ in range(_MAX_LINK_HOPS):
+            entry = self.entries.get(path)
+            if entry is None or entry[0] != _SYMLINK:
+                return path, None
+            target = links.get(entry[1])
+            if target is None:
+                return path, entry[1]
+            resolved = normalize(posixpath.dirname(path),
+                                 target.decode("utf-8", "surrogateescape"))
+            if resolved is None or target.startswith(b"/"):
+                return None, None
+            path = resolved
+        return None, None
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        paths = list(paths)
+        links: dict[str, bytes] = {}
+        while True:  # read link targets hop by hop, each hop in one batch
+            pending = {unread for path in paths for unread in [self._resolve(path, links)[1]]
+                       if unread is not None}
+            if not pending:
+                break
+            links.update(self.git.read_blobs(sorted(pending)))
+        targets = {path: self._resolve(path, links)[0] for path in paths}
+        ids = {target: self.entries[target][1] for target in targets.values()
+               if target is not None and target in self.entries
+               and self.entries[target][0] not in (_SYMLINK, _SUBMODULE)}
+        blobs = self.git.read_blobs(sorted(set(ids.values())))
+        return {path: blobs.get(ids[target]) if target in ids else None
+                for path, target in targets.items()}
+
+    def is_dir(self, path: str) -> bool:
+        return path in self.dirs
+
+    def exists(self, path: str) -> bool:
+        return path in self.entries or path in self.dirs
+
+    def files_under(self, directory: str) -> list[str]:
+        prefix = f"{directory}/" if directory else ""
+        return sorted(p for p in self.entries if p.startswith(prefix) and not _skipped(p)
+                      and self.entries[p][0] != _SUBMODULE)
+
+    def grep(self, needles: Iterable[bytes]) -> list[str]:
+        """YAML files that contain any of these strings (git grep, fixed strings)."""
+        patterns = [arg for needle in needles for arg in ("-e", needle.decode())]
+        where = [self.revision] if self.revision else ["--cached"]
+        output = self.git.run("grep", "-l", "-z", "-F", "-I", *patterns, *where, "--",
+                              "*.yaml", "*.yml", check=False)
+        prefix = f"{self.revision}:" if self.revision else ""
+        return sorted(p.decode("utf-8", "surrogateescape").removeprefix(prefix)
+                      for p in output.split(b"\0") if p)
+
+    def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
+        if self._by_name is None:  # one pass over the listing, for every name asked later
+            self._by_name = {}
+            for path in self.entries:
+                if not _skipped(path):
+                    self._by_name.setdefault(path.rpartition("/")[2], []).append(path)
+        prefixes = tuple(f"{d}/" if d else "" for d in under)
+        return sorted(p for name in names for p in self._by_name.get(name, ())
+                      if p.startswith(prefixes))
