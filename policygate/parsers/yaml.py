@@ -16,6 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.model import Document, Finding, Location, Severity
+from policygate.parsers.lines import GitLines, line_count, source_lines  # noqa: F401 (re-exported)
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -211,20 +212,6 @@ def _build(loader: _Loader, root: Node, limits: Limits) -> Any:
     return construct(root, 1)
 
 
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def source_lines(text: str) -> list[str]:
-    """Split lines exactly where the YAML parser counts them (not str.splitlines)."""
-    return _LINE_BREAK.split(text)
-
-
-def line_count(text: str) -> int:
-    """Lines as editors count them: a final line break does not start another line."""
-    lines = source_lines(text)
-    return max(1, len(lines) - (1 if lines[-1] == "" else 0))
-
-
 def _finding(rule: str, severity: Severity, message: str, file: str,
              line: int = 1, column: int = 1) -> Finding:
     return Finding(rule=rule, severity=severity, message=message, file=file,
@@ -352,8 +339,11 @@ def _documents_of(file: str, index: int, data: Any, node: Node) -> list[Document
     return [Document(file, index, data, node, node.start_mark.line + 1, end_line(node))]
 
 
-def _error_finding(file: str, source: str, error: yaml.YAMLError) -> Finding:
+def _error_finding(file: str, source: str, error: yaml.YAMLError,
+                   lines: GitLines | None = None) -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if lines is not None and mark is not None:
+        mark = lines.mark(mark)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if isinstance(error, yaml.MarkedYAMLError):
         problem = error.problem or "invalid YAML"
@@ -382,11 +372,14 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     documents: list[Document] = []
     findings: list[Finding] = []
     shared = _has_anchor(text)
+    lines = GitLines.needed(text)  # positions in git's numbering (policygate.parsers.lines)
     loader = _Loader(text)
     index = 0
     try:
         while loader.check_node():
             node = loader.get_node()
+            if lines is not None:
+                lines.renumber(node)
             if index >= limits.max_documents:
                 findings.append(limit_finding(file, "max_documents", limits.max_documents,
                                               "number of documents", node.start_mark.line + 1))
@@ -423,7 +416,7 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
                 documents.extend(expanded)
             index += 1
     except yaml.YAMLError as error:
-        findings.append(_error_finding(file, text, error))
+        findings.append(_error_finding(file, text, error, lines))
     except RecursionError:
         findings.append(limit_finding(file, "max_depth", limits.max_depth, "nesting depth"))
     finally:
