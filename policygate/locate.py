@@ -6,6 +6,10 @@ the nearest existing parent, which is where the author has to add it.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.parsers.yaml import end_line
@@ -77,13 +81,40 @@ def cap_message(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
+def _value_at(data: Any, path: FieldPath) -> Any:
+    for element in path:
+        if isinstance(data, dict):
+            data = data.get(element)
+        elif isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data):
+            data = data[element]
+        else:
+            return None
+    return data
+
+
+def evidence(data: Any, path: FieldPath, message: str) -> str:
+    """A digest of the offending value: what is at the finding's field (the image, the
+    host path, `true`), or its message when it names no field. Part of the fingerprint,
+    so a violation whose value changed — an allowed registry swapped for another, a log
+    directory widened to `/` — is a new violation, not the old one in the same place."""
+    if path:
+        text = json.dumps(_value_at(data, path), sort_keys=True, default=str,
+                          ensure_ascii=False)
+    else:
+        text = " ".join(message.split())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,
                 resource: ResourceId | None, document: Document | None,
-                source: str = "builtin") -> Finding:
+                source: str = "builtin", data: Any = None) -> Finding:
     """The one place a rule's or engine's violation becomes a finding.
 
-    Without a document (a result located later) the finding has no location yet."""
+    Without a document (a result located later) the finding has no location yet; `data`
+    is then the document's data, for the evidence."""
     return Finding(rule=violation.rule or rule, severity=violation.severity or severity,
                    message=cap_message(violation.message), file=file, resource=resource,
                    location=locate(document, violation.path) if document is not None else None,
-                   path=violation.path, source=source, fix=violation.fix)
+                   path=violation.path, source=source, fix=violation.fix,
+                   evidence=evidence(document.data if document is not None else data,
+                                     violation.path, violation.message))

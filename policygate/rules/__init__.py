@@ -110,6 +110,8 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
         Severity.NOTE, "a suppression or exception matched no finding (or names an unknown rule)"),
     "policygate/expired-exception": (
         Severity.WARNING, "a config exception is past its expiry date and no longer applies"),
+    "policygate/outdated-baseline": (
+        Severity.NOTE, "the baseline file is an older format that does not compare values"),
 }
 
 
