@@ -54,8 +54,27 @@ def value_node(document: Document, path: FieldPath) -> Node | None:
     return value
 
 
+def _within(document: Document, node: Node) -> bool:
+    return document.start_line <= node.start_mark.line + 1 <= document.end_line
+
+
+def _alias_item_line(document: Document, sequence: SequenceNode, index: int) -> int:
+    """The line of `- *alias`, item `index` of a sequence: the alias has no node (it is
+    its anchor's), so it is taken to follow the item before it on the next line — the
+    first item's line is the sequence's own, as is every item of a flow sequence."""
+    line = sequence.start_mark.line + 1
+    if index and not sequence.flow_style and _within(document, sequence.value[index - 1]):
+        line = max(line, end_line(sequence.value[index - 1]) + 1)
+    return min(line, document.end_line)
+
+
 def locate(document: Document, path: FieldPath) -> Location:
-    """Position of `path` in the document, or of its deepest existing prefix."""
+    """Position of `path` in the document, or of its deepest existing prefix.
+
+    The walk stops where the path leaves the document's lines: a value reached through
+    an alias lives at its anchor, which in a `kind: List` may be another item. The finding
+    then sits on the alias's key in this resource — where it was brought in — so filters,
+    suppressions and review comments attribute it to the resource that contains it."""
     node = document.node
     if node is None:
         positions = document.positions or {}
@@ -68,6 +87,11 @@ def locate(document: Document, path: FieldPath) -> Location:
     for element in path:
         step = _child(value, element)
         if step is None:
+            break
+        if not _within(document, step[0]):
+            if type(value) is SequenceNode and isinstance(element, int):
+                line = _alias_item_line(document, value, element)
+                return Location(line, value.start_mark.column + 1, line)
             break
         anchor, value = step
     if anchor is node:

@@ -316,11 +316,22 @@ def end_line(node: Node) -> int:
     """1-based inclusive last line with content of a node.
 
     A block collection's end mark sits on the next token (the next list item, the next
-    key), so the last line is that of its last descendant instead.
+    key), so the last line is that of its last descendant instead — unless that is an
+    alias: its node is the anchor's, written earlier (maybe in another `kind: List`
+    item), so the line before the next token (the end mark) bounds it instead.
     """
     while type(node) in (MappingNode, SequenceNode) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if type(node) is MappingNode else last
+        if type(node) is MappingNode:
+            key, child = node.value[-1]
+            aliased = min(key.start_mark.index, child.start_mark.index) < node.start_mark.index \
+                or child.start_mark.index < key.start_mark.index   # `key: *a`, `<<: *a`
+        else:
+            child = node.value[-1]
+            before = node.value[-2] if len(node.value) > 1 else node
+            aliased = child.start_mark.index < before.start_mark.index      # `- *a`
+        if aliased:  # the collection ends before the token that follows it
+            return max(node.end_mark.line, node.start_mark.line + 1)
+        node = child
     end = node.end_mark
     line = end.line if end.column == 0 and end.line > node.start_mark.line else end.line + 1
     return max(line, node.start_mark.line + 1)
