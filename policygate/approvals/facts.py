@@ -45,8 +45,11 @@ class ChangeFacts:
 
     @property
     def changed_paths(self) -> tuple[str, ...]:
+        """Every path the change touches, the old path of each rename and copy included:
+        `git mv deploy/prod/netpol.yaml docs/` changes deploy/prod as much as docs."""
         self.require_complete_file_list()
-        return tuple(f.path for f in self.pr.files)
+        paths = [p for f in self.pr.files for p in (f.previous_path, f.path) if p]
+        return tuple(dict.fromkeys(paths))
 
     @property
     def contributors(self) -> frozenset[str]:
