@@ -84,7 +84,7 @@ def test_codeowners_of_the_old_path_must_approve(tmp_path):
     repo.commit(message="move")
     code, lines = _approvals(repo, "renamed")
     assert (code, lines[1]) == (1, "✗ owners: pending — always applies; needs a code owner's "
-                                   "approval for deploy/prod/netpol.yaml (@paula)")
+                                   "approval for deploy/prod/netpol.yaml (paula)")
     code, lines = _approvals(repo, "renamed", ["paula"])
     assert (code, lines[1]) == (0, "✓ owners: approved — always applies; approved by paula")
 
