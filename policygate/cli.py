@@ -274,7 +274,7 @@ def verify(suites: tuple[str, ...], run_filter: str | None, engine: str | None,
 @click.option("--repo", metavar="OWNER/NAME", help="Read the PR from GitHub (with --pr).")
 @click.option("--pr", "number", type=click.IntRange(min=1), help="Pull request number.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Approval rules from this file instead of the base commit's config.")
+              help="Config file, read from the PR's base commit (default: .policygate.yaml).")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def approvals(context_file: str | None, repo: str | None, number: int | None,
@@ -320,20 +320,16 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
 
     if bool(context_file) == bool(repo and number):
         raise UsageError("give either --pr-context FILE or --repo OWNER/NAME --pr N")
-    root = repo_root(Path.cwd().resolve())
-    from policygate.runner import RunError, load_local_config
+    from policygate.trusted import GateInputError
 
-    try:
-        override = load_local_config(config_file, root or Path.cwd()) if config_file else None
-    except RunError as error:
-        fail(str(error))
+    root = repo_root(Path.cwd().resolve())
     try:
         if context_file:
-            return setup_from_context(load_context_file(context_file), root, override)
+            return setup_from_context(load_context_file(context_file), root, config_file)
         from policygate.github.api import connect
 
-        return setup_from_github(connect(), repo or "", number or 0, root, override)
-    except (ContextFileError, ConfigError, GitError, GitHubError) as error:
+        return setup_from_github(connect(), repo or "", number or 0, root, config_file)
+    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError) as error:
         fail(str(error))
 
 
@@ -363,6 +359,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
     from policygate.github.pr import PrError, PrRequest, run_pr
     from policygate.runner import CheckOptions, RunError
     from policygate.sources import GitError
+    from policygate.trusted import GateInputError
 
     if bool(repo) != bool(number):
         raise UsageError("--repo and --pr go together")
@@ -373,6 +370,6 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
         review_event=review_event, sarif_file=sarif_file)
     try:
         report = run_pr(request, say=lambda line: click.echo(line, err=True))
-    except (PrError, RunError, GitHubError, GitError, ConfigError) as error:
+    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))

@@ -93,7 +93,7 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
 
     from policygate.github.api import connect
     from policygate.prmode import setup_from_github
-    from policygate.runner import RunError, load_local_config, run_checks
+    from policygate.runner import RunError, run_checks
     from policygate.sources.files import repo_root
 
     env = os.environ if env is None else env
@@ -101,9 +101,7 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
     repository, number = target(request, env)
     client = connect(client_settings, env=env)
     root = repo_root(Path.cwd().resolve())
-    override = (load_local_config(request.check.config_file, root or Path.cwd())
-                if request.check.config_file else None)
-    setup = setup_from_github(client, repository, number, root, override)
+    setup = setup_from_github(client, repository, number, root, request.check.config_file)
     reports, name, review_event = _settings(request, setup.config)
     fail_on = Severity.threshold(request.fail_on)
 
