@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policygate.config import Config, ConfigError, find_config, load_config
-from policygate.model import Finding, Report
+from policygate.model import Finding, Report, Severity
 from policygate.rules import known_pattern
 from policygate.settings import build_settings
 from policygate.sources import GitError
@@ -209,6 +209,45 @@ def _baseline(options: CheckOptions, inputs: BaseInputs | None) -> Any:
         raise RunError(str(error)) from None
 
 
+def _new_suppressions(report: Report, changes: ChangeSet, root: Path, options: CheckOptions,
+                      config: Config, pr: PullRequestSetup | None, approvals: ApprovalRun | None,
+                      same_diff: ChangeSet | None) -> list[Finding]:
+    """Judge the suppressions the change added (policygate.suppress.introduced)."""
+    from policygate.sources.git import Git
+    from policygate.suppress.introduced import Introduced, review_new_suppressions
+
+    if not any(f.suppression is not None and f.suppression.kind in ("comment", "annotation")
+               for f in report.suppressed):
+        return []
+    introduced = approvals.introduced if approvals is not None and same_diff is not None \
+        and approvals.introduced is not None else Introduced(Git(root), changes)
+    severity = Severity.ERROR if pr is not None else _new_suppression_severity(
+        config, options, changes, root)
+    return review_new_suppressions(report, introduced, pr is not None, approvals, severity)
+
+
+def _new_suppression_severity(config: Config, options: CheckOptions, changes: ChangeSet,
+                              root: Path) -> Severity:
+    """`suppressions.new` as the base commit's config says it — or the working config,
+    when that is stricter: a change can tighten it, never loosen it."""
+    from policygate.approvals.run import trusted_config
+    from policygate.config import CONFIG_NAME
+    from policygate.sources.git import EMPTY_TREE
+    from policygate.trusted import GitBaseReader, repo_path
+
+    def setting(of: Config) -> str:
+        return (of.sections.get("suppressions") or {}).get("new", "note")
+
+    levels = [setting(config)]
+    path = repo_path(options.config_file, root) if options.config_file else CONFIG_NAME
+    if changes.base != EMPTY_TREE and path is not None:
+        try:
+            levels.append(setting(trusted_config(GitBaseReader(root, changes.base), path)))
+        except (ConfigError, GitError):
+            levels.append("error")  # an unreadable base config cannot loosen anything
+    return Severity.ERROR if "error" in levels else Severity.NOTE
+
+
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
     from policygate.trusted import BaseInputs, GateInputError
 
@@ -258,14 +297,14 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
 
     approval_run = None
     run_context = _diff_context(selection)
+    # The run's diff is the PR's own when it covered the PR range and every path.
+    same_diff = selection.changes if pr is not None and diff_range == _pr_diff(pr) \
+        and not options.paths else None
     if pr is not None and inputs is not None:
         from policygate.approvals.report import result_json
         from policygate.approvals.run import run_approvals
 
         try:
-            # The run's diff is the PR's own when it covered the PR range and every path.
-            same_diff = selection.changes if diff_range == _pr_diff(pr) and not options.paths \
-                else None
             approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff,
                                          tuple(inputs.paths))
         except ConfigError as error:
@@ -286,9 +325,14 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     finally:
         if engines:
             engines.close()
+    extra: list[Finding] = []
+    if selection.changes is not None and root is not None and report.suppressed:
+        extra += _new_suppressions(report, selection.changes, root, options, config, pr,
+                                   approval_run, same_diff)
     if approval_run is not None:
-        extra: list[Finding] = [f for f in map(settings.configure, approval_run.findings)
-                                if f is not None]
-        report.findings = sorted(report.findings + extra, key=Finding.sort_key)
+        extra += approval_run.findings
+    if extra:
+        report.findings = sorted(report.findings + settings.configure_all(extra),
+                                 key=Finding.sort_key)
     return CheckRun(report, config, list(engines.notices) if engines else [], approval_run,
                     selection.changes)

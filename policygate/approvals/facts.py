@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policygate.approvals.codeowners import CodeOwners
 from policygate.approvals.context import PullRequestContext, Review
 from policygate.model import ResourceId
+
+if TYPE_CHECKING:
+    from policygate.suppress.introduced import AddedSuppression
 
 # Reviews that express a decision; COMMENTED and PENDING reviews change nothing.
 _DECISIONS = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
@@ -18,6 +22,8 @@ class ChangeFacts:
     policy_changed: bool = False                       # the PR edits the gate's own files
     codeowners: CodeOwners | None = None
     static_teams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Suppressions the change adds (suppress.introduced); None: unknown (fail closed).
+    added_suppressions: tuple[AddedSuppression, ...] | None = None
 
     def members(self, team: str) -> tuple[str, ...] | None:
         """Members of org/team, or None when nobody can tell (fail closed on that)."""

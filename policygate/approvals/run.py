@@ -17,6 +17,7 @@ from policygate.config import (
     CONFIG_NAME, Config, ConfigError, normalize_path, parse_config, policy_paths)
 from policygate.globs import match_any
 from policygate.model import Finding, Location, Severity
+from policygate.suppress.introduced import Introduced, introduced_in
 from policygate.trusted import BaseReader
 
 
@@ -29,6 +30,7 @@ class ApprovalRun:
     approvals: ApprovalConfig | None
     result: ApprovalResult | None
     findings: list[Finding] = field(default_factory=list)
+    introduced: Introduced | None = None   # when a rule asked which suppressions are added
 
 
 # Files that decide how every pull request is checked, besides the config's own: the
@@ -125,8 +127,14 @@ def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
         return ApprovalRun(config, None, None, findings)
     resources = touched_resources(root, pr.base.sha, pr.head.sha, changes) \
         if root is not None else None
+    introduced = None
+    if root is not None and any(rule.conditions.adds_suppressions is not None
+                                for rule in approvals.rules.values()):
+        introduced = introduced_in(root, pr.base.sha, pr.head.sha, changes, config.include,
+                                   config.exclude)
     facts = ChangeFacts(pr, resources, any(f.rule == "approval/policy-changed" for f in findings),
-                        codeowners, approvals.teams)
+                        codeowners, approvals.teams,
+                        introduced.added if introduced is not None else None)
     result = evaluate(approvals, facts)
     findings += approval_findings(result, approvals)
-    return ApprovalRun(config, approvals, result, findings)
+    return ApprovalRun(config, approvals, result, findings, introduced)

@@ -22,7 +22,9 @@ class CatalogEntry:
 def catalog() -> list[CatalogEntry]:
     entries = [CatalogEntry(r.id, r.severity, r.level, r.summary, r.doc, r.params)
                for r in all_rules()]
-    entries += [CatalogEntry(rule_id, severity, None, summary, None)
+    from policygate.rules.pipeline_docs import PIPELINE_DOCS
+
+    entries += [CatalogEntry(rule_id, severity, None, summary, PIPELINE_DOCS.get(rule_id))
                 for rule_id, (severity, summary) in PIPELINE_RULES.items()]
     return entries
 

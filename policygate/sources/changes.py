@@ -33,7 +33,7 @@ class ChangeSet:
     sources: list[SourceFile] = field(default_factory=list)
     base_sources: list[SourceFile] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
-    views: list[View] = field(default_factory=list)  # the gate's view (sources.views)
+    views: list[View] = field(default_factory=list)  # the gate's view of each source
 
     @property
     def deleted(self) -> list[str]:
@@ -121,8 +121,8 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
         view.touch_all(content)
         changes.sources.append(SourceFile(str(git.root / view.path), display, content,
                                           view.change))
+        changes.views.append(view)
         if with_base and view.base_id in blobs:
             changes.base_sources.append(SourceFile(str(git.root / view.path), display,
                                                    blobs[view.base_id]))
-    changes.views = views
     return changes

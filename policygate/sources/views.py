@@ -41,6 +41,12 @@ class View:
     change: FileChange
     base_id: str | None = None
     whole: bool = False
+    target: str | None = None     # for a link: the file whose lines these are
+
+    @property
+    def source(self) -> str:
+        """The path whose history holds these lines (what `git blame` reads)."""
+        return self.target or self.path
 
     def touch_all(self, content: bytes) -> None:
         if self.whole:
@@ -48,9 +54,9 @@ class View:
             self.change.hunks = [Hunk(0, 0, 1, lines)] if lines else []
 
 
-def _whole(path: str, head_id: str, base_id: str | None) -> View:
+def _whole(path: str, head_id: str, base_id: str | None, target: str | None = None) -> View:
     change = FileChange(path, "A", None, NULL_ID, head_id, "000000", "100644")
-    return View(path, head_id, change, base_id, whole=True)
+    return View(path, head_id, change, base_id, whole=True, target=target)
 
 
 def blob_hunks(git: Git, old: str, new: str) -> list[Hunk]:
@@ -109,14 +115,14 @@ def _link_view(link: str, changed: dict[str, FileChange], wanted: PathTest, tree
     base = trees.base_content(link, wanted)
     base_target = trees.base.resolve(link) if base is not None else None
     if link in changed or not isinstance(base_target, Resolved) or base_target.path != head.path:
-        return _whole(link, head.blob, base)
+        return _whole(link, head.blob, base, head.path)
     if base_target.blob == head.blob:
         return None  # neither the link nor what it leads to changed
     target = changed.get(head.path)
     hunks = target.hunks if target is not None and (target.old_id, target.new_id) == (
         base_target.blob, head.blob) else blob_hunks(trees.git, base_target.blob, head.blob)
     change = FileChange(link, "M", link, base_target.blob, head.blob, "100644", "100644", hunks)
-    return View(link, head.blob, change, base_target.blob)
+    return View(link, head.blob, change, base_target.blob, target=head.path)
 
 
 def checked_views(git: Git, base: str, head: str | None, changes: list[FileChange],
