@@ -185,15 +185,17 @@ def _publish_locally(report: Report, reports: tuple[str, ...], results: list[Any
 
         out.write(render(report))
     if "summary" in wanted and env.get("GITHUB_STEP_SUMMARY"):
+        from policygate.reporters.safe_lines import defuse
         from policygate.reporters.summary_report import render_summary
 
-        _write_file(env["GITHUB_STEP_SUMMARY"], render_summary(report), append=True)
+        _write_file(env["GITHUB_STEP_SUMMARY"], defuse(render_summary(report), "markdown"),
+                    append=True)
     outputs = {"findings": str(len(report.findings))}
     if "sarif" in wanted:
-        from policygate.reporters.sarif_report import render as render_sarif
+        from policygate.reporters import render as render_format
 
         sarif_file = request.sarif_file or "policygate.sarif"
-        _write_file(sarif_file, render_sarif(report))
+        _write_file(sarif_file, render_format("sarif", report))
         outputs["sarif-file"] = sarif_file
     _step_outputs(env, outputs)
     return report
