@@ -6,8 +6,6 @@ the nearest existing parent, which is where the author has to add it.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -116,17 +114,32 @@ def _value_at(data: Any, path: FieldPath) -> Any:
     return data
 
 
+def _canonical(value: Any) -> str:
+    """One spelling per value, whatever the key order of its mappings."""
+    if isinstance(value, dict):
+        pairs = sorted((_canonical(key), _canonical(item)) for key, item in value.items())
+        return "{" + ",".join(f"{key}:{item}" for key, item in pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    return repr(value)
+
+
+_EVIDENCE_MAX = 200
+
+
 def evidence(data: Any, path: FieldPath, message: str) -> str:
-    """A digest of the offending value: what is at the finding's field (the image, the
-    host path, `true`), or its message when it names no field. Part of the fingerprint,
-    so a violation whose value changed — an allowed registry swapped for another, a log
-    directory widened to `/` — is a new violation, not the old one in the same place."""
-    if path:
-        text = json.dumps(_value_at(data, path), sort_keys=True, default=str,
-                          ensure_ascii=False)
-    else:
-        text = " ".join(message.split())
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    """The offending value: what is at the finding's field (the image, the host path,
+    `true`), or its message when it names no field. Part of the fingerprint, so a
+    violation whose value changed — an allowed registry swapped for another, a log
+    directory widened to `/` — is a new violation, not the old one in the same place.
+    Long values are kept as their SHA-256 (hashlib is imported only then: the one-file
+    check does not pay for it)."""
+    text = _canonical(_value_at(data, path)) if path else " ".join(message.split())
+    if len(text) <= _EVIDENCE_MAX:
+        return text
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,

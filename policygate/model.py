@@ -208,7 +208,7 @@ class Finding:
     source: str = "builtin"
     fix: str | None = None
     suppression: Suppression | None = None
-    # Digest of the offending value (locate.evidence): part of the fingerprint.
+    # The offending value (locate.evidence): part of the fingerprint.
     evidence: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:

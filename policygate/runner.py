@@ -249,8 +249,6 @@ def _new_suppression_severity(config: Config, options: CheckOptions, changes: Ch
 
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
-    from policygate.trusted import BaseInputs, GateInputError
-
     _validate_patterns(options)
     cwd = Path.cwd().resolve()
     root = repo_root(cwd)
@@ -261,14 +259,17 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
                                   options.pss_warn_level, options.pss_version)
     except ValueError as error:
         raise RunError(str(error)) from None
-    inputs = BaseInputs(pr.reader, pr.head, root) if pr is not None else None
+    if pr is None:
+        return _run(options, None, None, config, settings, root)
+    from policygate.trusted import BaseInputs, GateInputError
+
+    inputs = BaseInputs(pr.reader, pr.head, root)
     try:
         return _run(options, pr, inputs, config, settings, root)
     except GateInputError as error:
         raise RunError(str(error)) from None
     finally:
-        if inputs is not None:
-            inputs.close()
+        inputs.close()
 
 
 def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs | None,

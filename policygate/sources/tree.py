@@ -34,39 +34,52 @@ class Resolved:
 
 
 class Tree:
-    """Entries of one tree; link targets are read from git in one batch, on first use."""
+    """Entries of one tree, parsed only when a link must be resolved (most trees have no
+    links, and listing 10,000 files must cost milliseconds); link targets are read from
+    git in one batch, on first use."""
 
-    def __init__(self, git: Git, entries: dict[str, Entry]) -> None:
+    def __init__(self, git: Git, records: list[bytes], index: bool = False) -> None:
         self.git = git
-        self.entries = entries
-        self.links = [path for path, entry in entries.items() if entry.mode == SYMLINK_MODE]
+        self._records = records
+        self._index = index
+        self._entries: dict[str, Entry] | None = None
+        self.links = [self._path(r) for r in records if r.startswith(b"120000 ")
+                      and (not index or self._stage(r) == b"0")]
         self._targets: dict[str, str] | None = None
         self._directories: set[str] | None = None
 
     @classmethod
     def of_commit(cls, git: Git, commit: str) -> Tree:
-        output = git.run("ls-tree", "-r", "-z", "--full-tree", commit)
-        entries = {}
-        for record in output.split(b"\0"):
-            if record:
-                meta, _, path = record.partition(b"\t")
-                mode, _, object_id = meta.decode().split(" ")
-                entries[path.decode("utf-8", "surrogateescape")] = Entry(mode, object_id)
-        return cls(git, entries)
+        return cls(git, git.run("ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0"))
 
     @classmethod
     def of_index(cls, git: Git) -> Tree:
         """The index as the next commit would hold it (conflicted entries are left out:
         they are reported as unmerged by the caller)."""
-        output = git.run("ls-files", "-s", "-z")
-        entries = {}
-        for record in output.split(b"\0"):
-            if record:
+        return cls(git, git.run("ls-files", "-s", "-z").split(b"\0"), index=True)
+
+    @staticmethod
+    def _path(record: bytes) -> str:
+        return record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+
+    @staticmethod
+    def _stage(record: bytes) -> bytes:
+        return record.partition(b"\t")[0].rsplit(b" ", 1)[1]
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Path -> (mode, object id): `ls-tree` prints `mode type id`, `ls-files -s`
+        prints `mode id stage`."""
+        if self._entries is None:
+            self._entries = {}
+            for record in self._records:
+                if not record or self._index and self._stage(record) != b"0":
+                    continue
                 meta, _, path = record.partition(b"\t")
-                mode, object_id, stage = meta.decode().split(" ")
-                if stage == "0":
-                    entries[path.decode("utf-8", "surrogateescape")] = Entry(mode, object_id)
-        return cls(git, entries)
+                fields = meta.decode().split(" ")
+                self._entries[path.decode("utf-8", "surrogateescape")] = Entry(
+                    fields[0], fields[1] if self._index else fields[2])
+        return self._entries
 
     def _target(self, link: str) -> str:
         if self._targets is None:

@@ -84,7 +84,7 @@ class _Trees:
     @property
     def base(self) -> Tree:
         if self._base is None:
-            self._base = Tree(self.git, {}) if self.base_commit == EMPTY_TREE \
+            self._base = Tree(self.git, []) if self.base_commit == EMPTY_TREE \
                 else Tree.of_commit(self.git, self.base_commit)
         return self._base
 
