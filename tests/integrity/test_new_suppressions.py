@@ -25,6 +25,12 @@ approvals:
 SELECT = ("--select", "pss,policygate,approval", "--pss-warn-level", "none")
 
 
+def _what(commit: str) -> str:
+    """How a new-suppression finding names the comment suppression of COMMENTED."""
+    return (f"new comment suppression of pss/host-namespaces in Pod/shop/web (reason: "
+            f"reviewed by ops; added in commit {commit})")
+
+
 def _pr(tmp_path, head_text: str, base_files: dict | None = None, reviews=()):
     repo = feature_repo(tmp_path / "repo", {FILE: CLEAN, **(base_files or {})})
     base = repo.git("rev-parse", "main").strip()
@@ -67,18 +73,15 @@ def test_the_approval_rule_decides_and_the_report_names_the_approver(tmp_path):
         ("approval/missing", "error", 4), ("policygate/new-suppression", "error", 7),
         ("pss/host-namespaces", "error", 7)]
     assert _found(pending)[1][3] == (
-        f"new comment suppression of pss/host-namespaces in Pod/shop/web (reason: reviewed by "
-        f"ops; added in commit {commit}) is not honoured: approval rule 'suppressions-ok' is "
-        f"pending: adds a suppression of pss/host-namespaces in Pod/shop/web; needs 1 more "
-        f"approval from acme/security (sam)")
+        f"{_what(commit)} is not honoured: approval rule 'suppressions-ok' is pending: adds a "
+        f"suppression of pss/host-namespaces in Pod/shop/web; needs 1 more approval from "
+        f"acme/security (sam)")
 
     approved, commit = _pr(tmp_path / "b", COMMENTED, config, reviews=["sam"])
     assert approved.exit_code == 0
     assert _found(approved) == [(
         "policygate/new-suppression", "note", 7,
-        f"new comment suppression of pss/host-namespaces in Pod/shop/web (reason: reviewed by "
-        f"ops; added in commit {commit}) is honoured: approved by sam (approval rule "
-        f"'suppressions-ok')")]
+        f"{_what(commit)} is honoured: approved by sam (approval rule 'suppressions-ok')")]
     [suppressed] = approved.json()["suppressed"]
     assert (suppressed["rule"], suppressed["suppression"]["approved_by"]) == \
         ("pss/host-namespaces", ["sam"])
@@ -152,9 +155,8 @@ def test_diff_mode_honours_it_and_says_the_pull_request_will_need_approval(tmp_p
     assert run.exit_code == 0
     assert _found(run) == [(
         "policygate/new-suppression", "note", 7,
-        f"new comment suppression of pss/host-namespaces in Pod/shop/web (reason: reviewed by "
-        f"ops; added in commit {commit}) is honoured here; in a pull request it needs the "
-        f"approval the base config asks for (approval rules with `adds_suppressions`)")]
+        f"{_what(commit)} is honoured here; in a pull request it needs the approval the base "
+        f"config asks for (approval rules with `adds_suppressions`)")]
     assert [s["rule"] for s in run.json()["suppressed"]] == ["pss/host-namespaces"]
     # Staged, before any commit.
     repo.git("reset", "-q", "--soft", "main")
