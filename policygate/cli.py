@@ -71,8 +71,26 @@ def given(ctx: click.Context, name: str) -> Any:
     return ctx.params[name]
 
 
+ENGINES = ("auto", "opa", "regorus", "server")
+
+
+def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    """`policygate, version X` and, one per line, the Rego engines and which one is used."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib import metadata
+
+    from policygate.rego.choice import version_lines
+
+    emit(f"policygate, version {metadata.version('policygate')}")
+    for line in version_lines():
+        emit(line)
+    ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="policygate")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and the Rego engines, and exit.")
 def main() -> None:
     """policygate: a policy-as-code gate for commits and pull requests."""
 
@@ -122,6 +140,9 @@ def main() -> None:
               help="Give the policies all documents at once (input: [{path, contents}]).")
 @click.option("--opa-url", metavar="URL", help="Evaluate Rego on this OPA server instead of "
               "in-process.")
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Rego engine (rego.engine): auto (default: opa, else regorus), opa, "
+                   "regorus, or server (with --opa-url).")
 @click.option("--v0-compatible", is_flag=True,
               help="Accept Rego v0 policies, converted to v1 for the run.")
 @click.option("--pr-context", type=click.Path(dir_okay=False),
@@ -150,7 +171,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         from policygate.rego.setup import RegoOptions  # only when Rego is asked for
 
         rego = RegoOptions(rego_options["policies"], rego_options["data_files"],
-                           rego_options["namespaces"], opa_url=rego_options["opa_url"], **flags)
+                           rego_options["namespaces"], opa_url=rego_options["opa_url"],
+                           engine=rego_options["engine"], **flags)
     options = CheckOptions(
         paths=paths, config_file=config_file, select=split_patterns(select),
         ignore=split_patterns(ignore), pss_level=given(ctx, "pss_level"),
@@ -243,15 +265,23 @@ def init(force: bool, target: str) -> None:
 @click.argument("dirs", nargs=-1, type=click.Path())
 @click.option("--run", "run_pattern", metavar="REGEX",
               help="Only run tests whose data.<package>.<name> matches REGEX.")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="JSON/YAML data for the tests, under `data` (repeatable; like conftest "
+                   "verify --data).")
+@click.option("--coverage", is_flag=True,
+              help="Report the lines of each file the tests ran and did not run.")
+@click.option("--engine", type=click.Choice(("auto", "opa", "regorus")), default="auto",
+              show_default=True, help="Rego engine: opa (in-process OPA) or regorus.")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--v0-compatible", is_flag=True, help="Accept Rego v0 policies, converted to v1.")
-def test_command(dirs: tuple[str, ...], run_pattern: str | None, format_name: str,
-                 v0_compatible: bool) -> None:
+def test_command(dirs: tuple[str, ...], run_pattern: str | None, data_files: tuple[str, ...],
+                 coverage: bool, engine: str, format_name: str, v0_compatible: bool) -> None:
     """Run the Rego unit tests (`test_*` rules) in DIRS (default: .), like `opa test`."""
     import re
 
-    from policygate.rego.policyset import PolicyError
+    from policygate.rego.choice import choose, regorus_notice
+    from policygate.rego.policyset import PolicyError, load_data
     from policygate.rego.testing import collect_test_files, render, run_tests
     from policygate.sources.files import display_name, repo_root
 
@@ -261,15 +291,23 @@ def test_command(dirs: tuple[str, ...], run_pattern: str | None, format_name: st
         except re.error as error:
             raise UsageError(f"--run {run_pattern!r} is not a valid regular expression: {error}")
     root = repo_root(Path.cwd().resolve())
+
+    def shown(path: str) -> str:
+        return display_name(Path(path), root, path)
+
     try:
-        files = collect_test_files(dirs or (".",), lambda p: display_name(Path(p), root, p))
-        report = run_tests(files, run_pattern, v0_compatible)
+        name = choose(engine, None, "")
+        files = collect_test_files(dirs or (".",), shown)
+        data = load_data([(path, shown(path)) for path in data_files])
+        report = run_tests(files, run_pattern, v0_compatible, name, data, coverage)
     except PolicyError as error:
         fail(str(error))
     if not report.results:
         fail(f"no tests found in {', '.join(dirs or ('.',))}"
              + (f" matching --run {run_pattern!r}" if run_pattern else "")
              + ": tests are rules named test_* (e.g. in *_test.rego files)")
+    if name == "regorus":
+        emit(f"policygate: note: {regorus_notice()}", err=True)
     emit(render(report, format_name), nl=False, syntax=format_name)
     sys.exit(EXIT_OK if report.passed else EXIT_FINDINGS)
 
@@ -278,8 +316,9 @@ def test_command(dirs: tuple[str, ...], run_pattern: str | None, format_name: st
 @click.argument("suites", nargs=-1, type=click.Path())
 @click.option("--run", "run_filter", metavar="REGEX",
               help="Only tests or cases whose names match (TEST//CASE for both), like gator.")
-@click.option("--engine", type=click.Choice(["regopy", "opa"]), default=None,
-              help="Rego engine: regopy (in-process, default) or opa (needs --opa-url).")
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Rego engine: auto (default: opa, else regorus), opa, regorus, or server "
+                   "(with --opa-url).")
 @click.option("--opa-url", metavar="URL", help="OPA server that evaluates the templates.")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -400,5 +439,50 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
     try:
         report = run_pr(request, say=lambda line: emit(line, err=True))
     except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError) as error:
+        fail(str(error))
+    sys.exit(_exit_code(report, fail_on))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--project", metavar="PATH-OR-ID",
+              help="Project of the merge request (default: CI_MERGE_REQUEST_PROJECT_ID).")
+@click.option("--mr", "iid", type=click.IntRange(min=1),
+              help="Merge request IID (default: CI_MERGE_REQUEST_IID).")
+@click.option("--report", "reports", metavar="LIST",
+              help="Comma list of discussions, note, status, codequality, text (default: "
+                   "gitlab.reports in the config, else all).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: .policygate.yaml from the MR's target commit).")
+@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
+              help="Which findings the change owns (default: config, else resource).")
+@click.option("--name", help="Commit status and marker name (default: gitlab.status_name, else "
+                             "policygate).")
+@click.option("--codequality-file", type=click.Path(dir_okay=False),
+              help="Where `codequality` writes (default: gl-code-quality-report.json).")
+def mr(paths: tuple[str, ...], project: str | None, iid: int | None, reports: str | None,
+       fail_on: str, config_file: str | None, filter_mode: str | None, name: str | None,
+       codequality_file: str | None) -> None:
+    """Check a GitLab merge request in CI and publish to it (CI_MERGE_REQUEST_*, a token)."""
+    from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
+    from policygate.gitlab.api import GitLabError
+    from policygate.gitlab.mr import MrError, MrRequest, run_mr
+    from policygate.runner import CheckOptions, RunError
+    from policygate.sources import GitError
+    from policygate.trusted import GateInputError
+
+    if bool(project) != bool(iid):
+        raise UsageError("--project and --mr go together")
+    request = MrRequest(
+        check=CheckOptions(paths=paths, config_file=config_file, filter_mode=filter_mode),
+        project=project, iid=iid, reports=split_patterns([reports]) if reports else None,
+        fail_on=fail_on, name=name, codequality_file=codequality_file)
+    try:
+        report = run_mr(request, say=lambda line: emit(line, err=True))
+    except (MrError, RunError, GitLabError, GitError, ConfigError, MissingExtra,
+            GateInputError) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))

@@ -54,7 +54,7 @@ class ConfigException:
 class Config:
     path: str | None = None
     rules: dict[str, RuleSetting] = field(default_factory=dict)
-    pss: dict[str, str] = field(default_factory=dict)
+    pss: dict[str, Any] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
@@ -83,8 +83,9 @@ _GATE_PATH_KEYS = (("policies", "dirs"), ("policies", "data"), ("gatekeeper", "d
 
 def _normalized_sections(data: dict[str, Any]) -> dict[str, Any]:
     sections = {key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
-                                                 "github", "diff", "actions", "gitops",
-                                                 "suppressions") if key in data}
+                                                 "github", "gitlab", "diff", "actions", "gitops",
+                                                 "kubernetes", "rego", "suppressions")
+                if key in data}
     for section, key in _GATE_PATH_KEYS:
         values = sections.get(section, {}).get(key)
         if values:
@@ -226,6 +227,21 @@ def _check_params(pattern: str, params: dict[str, Any], document: Document,
                               f"{error.message}")
 
 
+def _check_pod_spec_paths(section: dict[str, Any], document: Document, display: str) -> None:
+    """Each declared path must parse: a typo would silently check nothing."""
+    from policygate.podspecs.declared import parse_pattern
+
+    for index, entry in enumerate(section.get("pod_spec_paths") or ()):
+        for number, text in enumerate(entry["paths"]):
+            try:
+                parse_pattern(text)
+            except ValueError as error:
+                path = ("kubernetes", "pod_spec_paths", index, "paths", number)
+                raise ConfigError(f"{_position(document, path, display)}: `{format_path(path)}`: "
+                                  f"{error} (write it like spec.template.spec, with [*] for "
+                                  f"every list item)") from None
+
+
 def _rule_setting(value: Any) -> RuleSetting:
     if value is False or value == "off":
         return RuleSetting(enabled=False)
@@ -298,6 +314,7 @@ def parse_config(raw: bytes, display: str) -> Config:
         _check_rule_pattern(pattern, document, ("rules", pattern), display)
         rules[pattern] = _rule_setting(value)
         _check_params(pattern, rules[pattern].params, document, display)
+    _check_pod_spec_paths(data.get("kubernetes") or {}, document, display)
     paths = data.get("paths") or {}
     limits = dataclasses.replace(Limits(), **(data.get("limits") or {}))
     return Config(

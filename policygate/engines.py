@@ -56,9 +56,10 @@ class PolicyEngine(Protocol):
     # the main process, after the per-file scan (policygate.combine).
     combined: bool
 
-    def check_document(self, document: DocumentRef) -> EngineResult:
-        """Judge one document (engines that are not combined). Called in whichever process
-        checks the file (possibly a forked worker): create process-bound state lazily."""
+    def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
+        """Judge a file's documents, one result each (engines that are not combined).
+        Called in whichever process checks the file (possibly a forked worker): create
+        process-bound state lazily."""
         ...
 
     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:

@@ -1,33 +1,20 @@
-"""Kubernetes object model: which documents are objects, and where their pods are.
+"""Kubernetes object model: which documents are objects, and the pods they run.
 
-Every rule about pods goes through `pod_specs`, so a workload kind added here is
-covered by every pod rule at once, with paths that point inside the right template.
+Every rule about pods goes through `pod_specs`, so a workload kind added to
+`policygate.podspecs` is covered by every pod rule at once, with paths that point inside
+the right template.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-from policygate.model import Document, FieldPath, Resource, ResourceId, value_at
+from policygate.model import Document, FieldPath, Resource, ResourceId
 
-# kind -> (API groups it may come from, path from the object root to the PodSpec).
-# "" is the core group; None accepts any group (built-in kinds are unambiguous).
-_POD_SPEC_PATHS: dict[str, tuple[frozenset[str] | None, FieldPath]] = {
-    "Pod": (frozenset({""}), ("spec",)),
-    "PodTemplate": (frozenset({""}), ("template", "spec")),
-    "ReplicationController": (frozenset({""}), ("spec", "template", "spec")),
-    "Deployment": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
-    "ReplicaSet": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
-    "StatefulSet": (frozenset({"apps"}), ("spec", "template", "spec")),
-    "DaemonSet": (frozenset({"apps", "extensions"}), ("spec", "template", "spec")),
-    "Job": (frozenset({"batch"}), ("spec", "template", "spec")),
-    "CronJob": (frozenset({"batch"}), ("spec", "jobTemplate", "spec", "template", "spec")),
-    "Rollout": (frozenset({"argoproj.io"}), ("spec", "template", "spec")),
-    # OpenShift serves DeploymentConfig from apps.openshift.io and, historically, from v1.
-    "DeploymentConfig": (frozenset({"apps.openshift.io", ""}), ("spec", "template", "spec")),
-}
+if TYPE_CHECKING:
+    from policygate.podspecs.declared import DeclaredPaths
 
 CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -60,12 +47,13 @@ def as_resource(document: Document) -> Resource | None:
 
 
 _CONTAINER_WORDS = {"containers": "container", "initContainers": "init container",
-                    "ephemeralContainers": "ephemeral container"}
+                    "ephemeralContainers": "ephemeral container", "steps": "step",
+                    "sidecars": "sidecar"}
 
 
 @dataclass(slots=True)
 class Container:
-    field: str          # containers | initContainers | ephemeralContainers
+    field: str          # containers | initContainers | ephemeralContainers | steps | sidecars
     index: int
     name: str
     data: dict[str, Any]
@@ -76,12 +64,30 @@ class Container:
         name = self.name
         quoted = f'"{name}"' if name.isprintable() and '"' not in name and "\\" not in name \
             else json.dumps(name, ensure_ascii=False)
-        return f"{_CONTAINER_WORDS[self.field]} {quoted}"
+        return f"{_CONTAINER_WORDS.get(self.field, 'container')} {quoted}"
+
+
+def container(field: str, index: int, data: Any, path: FieldPath) -> Container | None:
+    """A container entry as the pod rules see it (None for anything but a mapping)."""
+    if not isinstance(data, dict):
+        return None
+    name = data.get("name")
+    return Container(field, index, name if isinstance(name, str) else f"#{index}", data, path)
+
+
+# Where a pod-level field of a composed pod spec is written: one path, or one per list item.
+FieldSource = Union[FieldPath, list[FieldPath]]
 
 
 @dataclass(slots=True)
 class PodSpec:
-    """A pod spec inside a resource, with the metadata that applies to its pods."""
+    """A pod spec inside a resource, with the metadata that applies to its pods.
+
+    Most kinds hold a plain PodSpec at one path. Kinds that build the pod from several
+    parts (an Argo Workflow's spec and one template, a Tekton TaskRun's podTemplate and
+    task steps) pass the composed pod-level fields with `sources` (where each was written)
+    and their containers explicitly, so every finding still points at its own line.
+    """
 
     resource: Resource
     spec: dict[str, Any]
@@ -93,9 +99,22 @@ class PodSpec:
     # Per-pod values a rule family derives once and all its rules share (e.g. the pod's
     # and containers' security contexts for the pss/ rules), keyed by the family's name.
     shared: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, FieldSource] = field(default_factory=dict)
+    # Found by its shape in a kind the gate does not know (kubernetes/assumed-pod-spec).
+    assumed: bool = False
+    # A pod spec patch (Argo podSpecPatch) is judged merged with the pod it patches;
+    # only what the patch adds is its own finding.
+    patches: PodSpec | None = None
 
     def field_path(self, *elements: str | int) -> FieldPath:
-        return self.path + elements
+        where = self.sources.get(elements[0]) if self.sources and elements else None
+        if where is None:
+            return self.path + elements
+        if isinstance(where, list):
+            if len(elements) > 1 and isinstance(elements[1], int) and elements[1] < len(where):
+                return where[elements[1]] + elements[2:]
+            return self.path + elements
+        return where + elements[1:]
 
     @property
     def annotations(self) -> dict[str, Any]:
@@ -118,37 +137,24 @@ class PodSpec:
             if not isinstance(items, list):
                 continue
             for index, item in enumerate(items):
-                if isinstance(item, dict):
-                    name = item.get("name")
-                    name = name if isinstance(name, str) else f"#{index}"
-                    yield Container(kind, index, name, item, self.path + (kind, index))
-
+                built = container(kind, index, item, self.field_path(kind, index))
+                if built is not None:
+                    yield built
 
 
 # The pod rules and the image extraction ask for the same resource in a row: keep the
 # last answer (holding the resource itself, so a recycled id() cannot be confused).
-_LAST: list[tuple[Resource, list[PodSpec]]] = []
+_LAST: list[tuple[Resource, object, list[PodSpec]]] = []
 
 
-def pod_specs(resource: Resource) -> list[PodSpec]:
-    if _LAST and _LAST[0][0] is resource:
-        return _LAST[0][1]
-    pods = _pod_specs(resource)
-    _LAST[:] = [(resource, pods)]
+def pod_specs(resource: Resource, declared: DeclaredPaths | None = None) -> list[PodSpec]:
+    """Every pod spec in the resource, with API defaults applied (`policygate.podspecs`).
+
+    `declared` are the config's `kubernetes.pod_spec_paths` for a team's own kinds."""
+    if _LAST and _LAST[0][0] is resource and _LAST[0][1] is declared:
+        return _LAST[0][2]
+    from policygate.podspecs import find_pod_specs
+
+    pods = find_pod_specs(resource, declared)
+    _LAST[:] = [(resource, declared, pods)]
     return pods
-
-
-def _pod_specs(resource: Resource) -> list[PodSpec]:
-    entry = _POD_SPEC_PATHS.get(resource.id.kind)
-    if entry is None:
-        return []
-    groups, path = entry
-    if groups is not None and api_group(resource.id.api_version) not in groups:
-        return []
-    spec = value_at(resource.data, path)
-    if not isinstance(spec, dict):
-        return []
-    metadata_path = path[:-1] + ("metadata",)
-    metadata = value_at(resource.data, metadata_path)
-    return [PodSpec(resource, spec, path, metadata if isinstance(metadata, dict) else {},
-                    metadata_path)]

@@ -144,13 +144,14 @@ def evidence(data: Any, path: FieldPath, message: str) -> str:
 
 def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,
                 resource: ResourceId | None, document: Document | None,
-                source: str = "builtin", data: Any = None) -> Finding:
+                source: str = "builtin", note: str = "", data: Any = None) -> Finding:
     """The one place a rule's or engine's violation becomes a finding.
 
-    Without a document (a result located later) the finding has no location yet; `data`
-    is then the document's data, for the evidence."""
+    Without a document (a result located later) the finding has no location yet, and
+    `data` is the document's data, for the evidence; `note` (which namespace level
+    applied) is added to the message."""
     return Finding(rule=violation.rule or rule, severity=violation.severity or severity,
-                   message=cap_message(violation.message), file=file, resource=resource,
+                   message=cap_message(violation.message + note), file=file, resource=resource,
                    location=locate(document, violation.path) if document is not None else None,
                    path=violation.path, source=source, fix=violation.fix,
                    evidence=evidence(document.data if document is not None else data,

@@ -141,6 +141,9 @@ class Document:
     problems: list[Finding] = field(default_factory=list)
     kind: str | None = None
     positions: dict[FieldPath, Location] | None = None
+    # The same source as other tools read it, where they differ (merge keys: the YAML
+    # spec's and kustomize's reading next to kubectl's). Rules judge every reading.
+    other_readings: list[Document] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -233,6 +236,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     # (file, resource) for every Kubernetes object checked, for formats that list passes.
     checked: list[tuple[str, ResourceId]] = field(default_factory=list)
+    # The Rego engine that judged the run (policygate.rego.choice.report_fields), or None.
+    rego_engine: dict[str, Any] | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

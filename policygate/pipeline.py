@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policygate.classify import KUBERNETES, document_kind
-from policygate.kubernetes import as_resource, pod_specs
+from policygate.kubernetes import PodSpec, as_resource, pod_specs
 from policygate.locate import finding_for
 from policygate.model import Document, Finding, Location, Report, Resource, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits, ParsedFile
-from policygate.rules import RuleContext, known_pattern
+from policygate.rules import RuleContext, all_rules, known_pattern
 from policygate.settings import ActiveRule, RuleSet, Settings
 from policygate.sources.files import SourceFile
 
@@ -58,7 +58,7 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
         rule = active.rule
         targets: Sequence[object]
         if rule.scope == "pod" and resource is not None:
-            pods = pod_specs(resource) if pods is None else pods
+            pods = pod_specs(resource, context.pod_spec_paths) if pods is None else pods
             targets = pods
         elif rule.scope == "resource" and resource is not None:
             targets = (resource,)
@@ -66,15 +66,20 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             if images is None:
                 from policygate.provenance.extract import image_sites
 
-                images = image_sites(document, kind, resource)
+                images = image_sites(document, kind, resource, context.pod_spec_paths)
             targets = images
         elif rule.scope == kind and resource is None:
             targets = (document,)
         else:
             continue
+        rule_context = active.context or context
         for target in targets:
             try:
-                violations = list(rule.check(target, context))
+                violations = list(rule.check(target, rule_context))
+                if isinstance(target, PodSpec) and target.patches is not None:
+                    # a pod spec patch: only what the patch adds is its own finding
+                    before = {v.message for v in rule.check(target.patches, rule_context)}
+                    violations = [v for v in violations if v.message not in before]
             except Exception as error:  # a rule bug must not hide the other results
                 subject = resource.id if resource is not None else f"document {document.index + 1}"
                 failures.append(f"{document.file}: internal error in rule {rule.id} on "
@@ -83,32 +88,56 @@ def _evaluate(document: Document, kind: str, resource: Resource | None,
             findings.extend(
                 finding_for(violation, rule=rule.id, severity=active.severity,
                             file=document.file, document=document,
-                            resource=resource.id if resource is not None else None)
+                            resource=resource.id if resource is not None else None,
+                            note=active.note)
                 for violation in violations)
     return findings
 
 
-def _run_engines(document: Document, position: int, kind: str | None,
-                 resource: Resource | None, rule_set: RuleSet, failures: list[str],
-                 documents: list[DocumentRef]) -> list[Finding]:
-    """Ask the per-document engines; keep the document for the combined ones."""
-    findings: list[Finding] = []
+def _engine_ref(document: Document, position: int, kind: str | None,
+                resource: Resource | None, rule_set: RuleSet, asked: list[tuple[Document, DocumentRef]],
+                documents: list[DocumentRef]) -> None:
+    """Queue the document for the per-document engines; keep it for the combined ones."""
     if not rule_set.engines and not rule_set.combined_engines:
-        return findings
+        return
     from policygate.engines import as_ref
 
     ref = as_ref(document, position, kind, resource.id if resource is not None else None)
     if rule_set.combined_engines:
         documents.append(ref)
+    if rule_set.engines:
+        asked.append((document, ref))
+
+
+def _run_engines(asked: list[tuple[Document, DocumentRef]], rule_set: RuleSet,
+                 failures: list[str]) -> list[Finding]:
+    """Ask each per-document engine about all of a file's documents at once (engines
+    evaluate them in batches)."""
+    findings: list[Finding] = []
+    if not asked:
+        return findings
     for engine in rule_set.engines:
-        result = engine.check_document(ref)
-        failures.extend(result.failures)
-        findings.extend(
-            finding_for(violation, rule=engine.source, severity=Severity.ERROR,
-                        file=document.file, resource=ref.resource, document=document,
-                        source=engine.source)
-            for violation in result.violations)
+        results = engine.check_documents([ref for _, ref in asked])
+        for (document, ref), result in zip(asked, results):
+            failures.extend(result.failures)
+            findings.extend(
+                finding_for(violation, rule=engine.source, severity=Severity.ERROR,
+                            file=document.file, resource=ref.resource, document=document,
+                            source=engine.source)
+                for violation in result.violations)
     return findings
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, place and message, whichever reading found it first."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.rule, finding.location, finding.message, finding.path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def finish_file(findings: Iterable[Finding], parsed: ParsedFile, file: str,
@@ -146,14 +175,15 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
     findings = list(parsed.findings)
     failures: list[str] = []
     documents: list[DocumentRef] = []
+    asked: list[tuple[Document, DocumentRef]] = []
     checked: list[tuple[str, ResourceId]] = []
     resources = 0
+    read_twice = False
     for position, document in enumerate(parsed.documents):
         kind = document_kind(document)
         if kind is None:
             # Not ours, but a team's own policy may well judge it (Conftest semantics).
-            findings.extend(_run_engines(document, position, None, None, rule_set, failures,
-                                         documents))
+            _engine_ref(document, position, None, None, rule_set, asked, documents)
             continue
         resources += 1
         resource = as_resource(document) if kind == KUBERNETES else None
@@ -162,10 +192,22 @@ def check_bytes(raw: bytes, file: str, rule_set: RuleSet,
         for problem in document.problems:
             problem.resource = resource.id if resource is not None else None
             findings.append(problem)
-        findings.extend(_evaluate(document, kind, resource, rule_set.active, settings.context,
+        rules = rule_set.rules_for(resource.id.namespace) if resource is not None \
+            else rule_set.active
+        findings.extend(_evaluate(document, kind, resource, rules, settings.context,
                                   failures))
-        findings.extend(_run_engines(document, position, kind, resource, rule_set, failures,
-                                     documents))
+        _engine_ref(document, position, kind, resource, rule_set, asked, documents)
+        for other in document.other_readings:  # merge keys read another way elsewhere
+            other_kind = document_kind(other)
+            if other_kind is not None:
+                other_resource = as_resource(other) if other_kind == KUBERNETES else None
+                findings.extend(_evaluate(other, other_kind, other_resource, rules,
+                                          settings.context, failures))
+                _engine_ref(other, position, other_kind, other_resource, rule_set, asked, [])
+                read_twice = True
+    findings.extend(_run_engines(asked, rule_set, failures))
+    if read_twice:
+        findings = _distinct(findings)
     kept, suppressed = finish_file(findings, parsed, file, change, rule_set)
     return FileResult(kept, suppressed, resources, failures, documents, checked)
 
@@ -224,6 +266,10 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     findings are not reported again (`--filter-mode new`).
     """
     sources = list(sources)
+    if any(settings.enabled(rule.id) for rule in all_rules() if rule.family == "pss"):
+        from policygate.namespaces import scan_namespaces
+
+        settings.context.namespaces.scanned = scan_namespaces(sources, settings.limits)
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from policygate.approvals.codeowners import find_codeowners
 from policygate.approvals.context import PullRequestContext
-from policygate.approvals.rules import approval_config
+from policygate.approvals.rules import ApprovalConfig, approval_config
 from policygate.approvals.run import trusted_config
 from policygate.config import Config
 from policygate.sources.git import Git
@@ -69,16 +69,22 @@ def base_reader(root: Path | None, pr: PullRequestContext, client: object = None
                    f"{pr.base.sha[:12]}: run it inside a clone of {pr.repository}")
 
 
-def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
-    """Teams whose membership the approval rules (or CODEOWNERS) may need."""
-    approvals = approval_config(config)
-    if approvals is None:
-        return []
+def approval_teams(approvals: ApprovalConfig) -> list[str]:
+    """Teams the approval rules name (approvers, author conditions, disapproval)."""
     teams = list(approvals.disapproval.teams)
     for rule in approvals.rules.values():
         teams += rule.requires.approvers.teams
         if rule.conditions.has_author_in is not None:
             teams += rule.conditions.has_author_in.teams
+    return teams
+
+
+def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
+    """Teams whose membership the approval rules (or CODEOWNERS) may need."""
+    approvals = approval_config(config)
+    if approvals is None:
+        return []
+    teams = approval_teams(approvals)
     codeowners = find_codeowners(reader.read)
     if codeowners is not None and any(r.requires.codeowners for r in approvals.rules.values()):
         teams += [o for line in codeowners.lines for o in line.owners if "/" in o and "@" not in o]

@@ -92,7 +92,9 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
         raise RunError("pull-request mode needs a clone of the repository: check it out "
                        "(actions/checkout) before running policygate")
     git = Git(root)  # prmode.ensure_commits has fetched what it could
-    for commit, ref in ((pr.pr.head.sha, f"pull/{pr.pr.number}/head"),
+    head_ref = (f"refs/merge-requests/{pr.pr.number}/head" if pr.pr.platform == "gitlab"
+                else f"pull/{pr.pr.number}/head")
+    for commit, ref in ((pr.pr.head.sha, head_ref),
                         (pr.pr.base.sha, pr.pr.base.ref)):
         if git.commit(commit) is None:
             raise RunError(f"commit {commit[:12]} of the pull request is not in this clone and "
@@ -132,14 +134,16 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     try:
         engine, notices = build_engine(config.sections.get("gatekeeper"), options.gatekeeper,
                                        options.rego.opa_url if options.rego else None,
-                                       config_dir, scope)
+                                       config_dir, scope,
+                                       options.rego.engine if options.rego else None,
+                                       config.sections.get("rego"))
     except PolicyError as error:
         if engines:
             engines.close()
         raise RunError(str(error)) from None
     engines = engines or Engines()
     engines.engines.append(engine)
-    engines.notices.extend(notices)
+    engines.notices.extend(n for n in notices if n not in engines.notices)
     return engines
 
 
@@ -156,7 +160,7 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
 
     try:
         engines = build_engines(rego or RegoOptions(), config.sections.get("policies"),
-                                config_dir, root)
+                                config_dir, root, config.sections.get("rego"))
     except PolicyError as error:
         raise RunError(str(error)) from None
     for engine in engines.engines:
@@ -293,6 +297,12 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
         selection = select_sources(options.paths, root, config.include, config.exclude,
                                    diff_range, options.staged, mode,
                                    config.limits.max_file_bytes)
+        if selection.changes is not None and root is not None \
+                and settings.enabled("pss/namespace-admission"):
+            from policygate.namespaces import previous_namespaces
+
+            settings.context.namespaces.previous = previous_namespaces(
+                selection.changes, root, settings.limits)
     except GitError as error:
         raise RunError(str(error)) from None
 
@@ -326,6 +336,10 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     finally:
         if engines:
             engines.close()
+    if engines and engines.rego_engine:
+        from policygate.rego.choice import report_fields
+
+        report.rego_engine = report_fields(engines.rego_engine)
     extra: list[Finding] = []
     if selection.changes is not None and root is not None and report.suppressed:
         extra += _new_suppressions(report, selection.changes, root, options, config, pr,

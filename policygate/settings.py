@@ -17,8 +17,8 @@ from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, rule_
 if TYPE_CHECKING:
     from policygate.baseline import Baseline
     from policygate.engines import PolicyEngine
+    from policygate.namespaces import Admission, NamespaceLevels
 
-PSS_LEVELS = ("baseline", "restricted")
 
 
 @dataclass(slots=True)
@@ -55,24 +55,39 @@ class Settings:
             enabled=exact.enabled if exact.enabled is not None else family.enabled,
             severity=exact.severity or family.severity)
 
-    def severity_of(self, rule: Rule) -> Severity | None:
-        """Severity of a built-in rule in this run, or None when it does not run.
+    def pss_mode(self, rule: Rule, levels: NamespaceLevels | None = None
+                 ) -> tuple[Severity, Admission] | None:
+        """Which admission mode a Pod Security control falls under, like the admission
+        controller's: the enforced level's controls are errors, a stricter warn level
+        adds warnings and a stricter audit level notes. `levels` are a namespace's (its
+        labels, or `pss.namespaces`); without them the run's `pss.level`/`warn_level`."""
+        from policygate.namespaces import Admission, rank
 
-        Pod Security levels work like the admission controller's enforce and warn modes:
-        controls of the enforced level are errors, a stricter warn level adds warnings.
-        """
+        version = self.context.pss_version
+        if levels is None or levels.enforce is None:
+            modes = [(Severity.ERROR, Admission(self.context.pss_level, version))]
+        else:
+            modes = [(Severity.ERROR, levels.enforce)]
+        warn = levels.warn if levels is not None and levels.warn is not None else \
+            Admission(self.pss_warn_level, version) if self.pss_warn_level else None
+        modes.append((Severity.WARNING, warn))
+        modes.append((Severity.NOTE, levels.audit if levels is not None else None))
+        for severity, admission in modes:
+            if admission is not None and rank(rule.level) <= rank(admission.level):
+                return severity, admission
+        return None
+
+    def severity_of(self, rule: Rule, levels: NamespaceLevels | None = None) -> Severity | None:
+        """Severity of a built-in rule in this run (for a namespace's `levels`), or None
+        when it does not run."""
         setting = self.setting_for(rule.id)
         if setting.enabled is False or not self.selection.enabled(rule.id):
             return None
         severity: Severity | None = rule.severity
         if rule.level is not None:
-            rank = PSS_LEVELS.index(rule.level)
-            if rank <= PSS_LEVELS.index(self.context.pss_level):
-                severity = Severity.ERROR
-            elif self.pss_warn_level is not None and rank <= PSS_LEVELS.index(self.pss_warn_level):
-                severity = Severity.WARNING
-            else:
-                severity = rule.severity if setting.enabled else None
+            mode = self.pss_mode(rule, levels)
+            severity = mode[0] if mode is not None else \
+                rule.severity if setting.enabled else None
         if severity is None:
             return None
         return setting.severity or severity
@@ -97,6 +112,8 @@ class Settings:
 class ActiveRule:
     rule: Rule
     severity: Severity
+    context: RuleContext | None = None  # a namespace's level and version (pss/ rules)
+    note: str = ""                      # which level applied and why, added to messages
 
 
 class RuleSet:
@@ -116,6 +133,22 @@ class RuleSet:
                 self.active.append(ActiveRule(rule, severity))
         self._ran = [a.rule.id for a in self.active] + [
             rule_id for rule_id in PIPELINE_RULES if settings.enabled(rule_id)]
+        self._namespaces: dict[str | None, list[ActiveRule]] = {}
+        if settings.context.namespaces.known:  # some namespace may run any control
+            self._ran += [rule.id for rule in all_rules()
+                          if rule.level is not None and settings.enabled(rule.id)]
+
+    def rules_for(self, namespace: str | None) -> list[ActiveRule]:
+        """The rules for a resource in `namespace`: the Pod Security controls at that
+        namespace's levels, once the run knows any namespace's level."""
+        if not self.settings.context.namespaces.known:
+            return self.active
+        rules = self._namespaces.get(namespace)
+        if rules is None:
+            from policygate.namespace_rules import namespace_rules
+
+            rules = self._namespaces[namespace] = namespace_rules(self, namespace)
+        return rules
 
     def ran_per_file(self, pattern: str) -> bool:
         """`ran`, for the per-file stage: findings of combined engines (policygate.combine)
@@ -133,29 +166,30 @@ class RuleSet:
         return any(rule_matches(rule_id, pattern) for rule_id in self._ran)
 
 
-def parse_pss_version(text: str) -> tuple[int, int] | None:
-    """`latest` or `v1.30`/`1.30`, like the enforce-version namespace label."""
-    if text == "latest":
-        return None
-    major, _, minor = text.removeprefix("v").partition(".")
-    if major != "1" or not minor.isdigit():
-        raise ValueError(f"invalid Pod Security Standards version {text!r}: use 'latest' or a "
-                         f"version like v1.30")
-    return int(major), int(minor)
-
-
 def build_settings(config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
                    pss_level: str | None = None, pss_warn_level: str | None = None,
                    pss_version: str | None = None) -> Settings:
     """Merge config and command line; None means "not given on the command line"."""
+    from policygate.namespaces import DEFAULT_EXEMPT, NamespacePolicy, from_config, parse_version
+
     warn = pss_warn_level or config.pss.get("warn_level", "restricted")
     version = pss_version or config.pss.get("version", "latest")
     params = {pattern: setting.params for pattern, setting in config.rules.items() if setting.params}
     level = pss_level or config.pss.get("level", "baseline")
+    namespaces = NamespacePolicy(
+        configured=from_config(config.pss.get("namespaces") or {}, config.path or
+                               ".policygate.yaml", config.line_of),
+        exempt=DEFAULT_EXEMPT | frozenset(config.pss.get("exempt_namespaces") or ()))
+    declared = None
+    if (config.sections.get("kubernetes") or {}).get("pod_spec_paths"):
+        from policygate.podspecs.declared import DeclaredPaths
+
+        declared = DeclaredPaths.from_config(config.sections["kubernetes"]["pod_spec_paths"])
     return Settings(
         selection=Selection(select, ignore),
         pss_warn_level=None if warn == "none" else warn,
-        context=RuleContext(pss_version=parse_pss_version(version), pss_level=level,
-                            params=params, sections=dict(config.sections)),
+        context=RuleContext(pss_version=parse_version(version), pss_level=level,
+                            params=params, sections=dict(config.sections),
+                            pod_spec_paths=declared, namespaces=namespaces),
         limits=config.limits, rules=dict(config.rules), exceptions=config.exceptions,
         config_path=config.path or ".policygate.yaml")

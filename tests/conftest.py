@@ -96,3 +96,12 @@ def fake_github():
 
     with FakeGitHub() as hub:
         yield hub
+
+
+@pytest.fixture
+def fake_gitlab():
+    """A local GitLab REST API (tests/gitlab/fixture.py), started for one test."""
+    from tests.gitlab.fixture import FakeGitLab
+
+    with FakeGitLab() as lab:
+        yield lab

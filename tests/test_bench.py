@@ -16,8 +16,12 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
      ["full scan: 40 resources in 4 files:", "one-file check (10 resources):",
       "--diff main (one file changed) in a 4-file repository:",
       "--staged (one file) in a 4-file repository:"]),
-    ("bench_rego.py", ["--documents", "20", "--skip-scan"],
-     ["regopy        compile", "opa (fake)    upload"]),
+    ("bench_rego.py", ["--documents", "20", "--scan", "30"],
+     ["opa      import", "opa      scan     30 documents", "regorus  import",
+      "regorus  scan     30 documents", "server   upload"]),
+    ("bench_gitlab_requests.py", ["--files", "2", "--findings", "2"],
+     ["first run: 4 findings on 2 files, 14 requests (6 writes)",
+      "re-run: 4 findings on 2 files, 8 requests (0 writes)"]),
 ])
 def test_bench_script_runs_on_a_small_input(script, args, expected):
     run = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True,

@@ -23,7 +23,27 @@ def test_fixtures_report():
     assert {"pss/host-path-volumes", "pss/host-ports", "pss/host-probes", "pss/apparmor"} <= \
         by_file["fixtures/apps/monitoring/node-exporter.yaml"]
     assert {"pss/run-as-user", "pss/volume-types"} <= by_file["fixtures/apps/shop/reports.yaml"]
-    assert by_file["fixtures/clusters/prod/namespaces.yaml"] == {"parse/duplicate-key"}
+    # monitoring enforces privileged: its node agent is judged (warnings) at the run's warn
+    # level, and the Namespace itself is the error.
+    assert by_file["fixtures/clusters/prod/namespaces.yaml"] == {"parse/duplicate-key",
+                                                                 "pss/namespace-admission"}
+
+
+def test_fixtures_cover_every_kind_that_runs_pods():
+    """fixtures/apps/pipelines: Argo, Tekton, KEDA, Knative, OpenKruise, batch/v1beta1
+    CronJob and an unknown kind, one marked violation each, at its exact line."""
+    run = run_cli("check", "--format", "json", "--select", "pss,kubernetes",
+                  "--pss-warn-level", "none", "fixtures/apps/pipelines/", cwd=ROOT)
+    assert run.exit_code == 1
+    found = sorted((f["line"], f["rule"], f["resource"]["kind"]) for f in run.json()["findings"])
+    text = (ROOT / "fixtures/apps/pipelines/workloads.yaml").read_text().splitlines()
+    marked = sorted((number, line.rpartition("# ")[2].split()[0])
+                    for number, line in enumerate(text, start=1)
+                    if "# pss/" in line or "# a kind" in line)
+    assert [(line, rule) for line, rule, _ in found] == [
+        (line, "kubernetes/assumed-pod-spec" if rule == "a" else rule) for line, rule in marked]
+    assert [kind for _, _, kind in found] == [
+        "Workflow", "Task", "ScaledJob", "Service", "CloneSet", "CronJob", "Runner", "Runner"]
 
 
 # Provenance: every kind of file that decides what runs, compliant and violating references

@@ -8,10 +8,14 @@ lines are reported as invalid instead of being half-understood.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from policygate.globs import translate
+
+if TYPE_CHECKING:
+    from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _USER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\Z")
@@ -34,7 +38,19 @@ class InvalidLine:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerRequirement:
+    """`count` approvals from `owners` for `files` (GitHub: one per owned file; GitLab: one
+    per matched section entry, with the section's count). `label` names it in messages."""
+    label: str
+    files: tuple[str, ...]
+    owners: tuple[str, ...]
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class CodeOwners:
+    INVALID = "CODEOWNERS line skipped: "          # how run.py words an invalid line
+
     path: str                      # which file was used
     lines: tuple[OwnerLine, ...]
     invalid: tuple[InvalidLine, ...] = ()
@@ -45,6 +61,11 @@ class CodeOwners:
             if entry.regex.match(file):
                 return entry.owners
         return ()
+
+    def requirements(self, files: Iterable[str]) -> list[OwnerRequirement]:
+        """GitHub's rule: every owned file needs one approval from one of its owners."""
+        return [OwnerRequirement(file, (file,), owners, 1)
+                for file in files if (owners := self.owners_of(file))]
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -105,8 +126,14 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
     return CodeOwners(path, tuple(lines), tuple(invalid))
 
 
-def find_codeowners(read: Callable[[str], bytes | None]) -> CodeOwners | None:
-    """The first CODEOWNERS that exists, read through `read` (from the base commit)."""
+def find_codeowners(read: Callable[[str], bytes | None], platform: str = "github"
+                    ) -> CodeOwners | GitLabCodeOwners | None:
+    """The first CODEOWNERS that exists, read through `read` (from the base commit), with
+    the rules of the platform that enforces it."""
+    if platform == "gitlab":
+        from policygate.approvals.codeowners_gitlab import find_gitlab_codeowners
+
+        return find_gitlab_codeowners(read)
     for location in LOCATIONS:
         raw = read(location)
         if raw is not None:

@@ -58,11 +58,15 @@ class PullRequestContext:
     # True when GitHub's list of changed files was cut short (it stops at 3,000 files):
     # file-based rules then cannot be trusted and fail closed.
     files_truncated: bool = False
+    # Where the facts came from: "github" (a pull request) or "gitlab" (a merge request;
+    # `repository` is then the project's full path, `number` the MR's IID, `teams` group
+    # paths and `@@role`s). It decides which CODEOWNERS rules apply.
+    platform: str = "github"
 
     def to_json(self) -> dict[str, Any]:
         """The file form of DESIGN.md (version 1), also `data.policygate.pr` in Rego."""
         return {
-            "version": CONTEXT_VERSION, "repository": self.repository, "number": self.number,
+            "version": CONTEXT_VERSION, "platform": self.platform, "repository": self.repository, "number": self.number,
             "author": self.author,
             "base": {"ref": self.base.ref, "sha": self.base.sha},
             "head": {"ref": self.head.ref, "sha": self.head.sha},
@@ -94,4 +98,5 @@ def context_from_json(data: dict[str, Any]) -> PullRequestContext:
                       for r in data.get("reviews", ())),
         teams={team: tuple(members) for team, members in data.get("teams", {}).items()},
         team_errors=dict(data.get("team_errors", {})),
-        files_truncated=bool(data.get("files_truncated", False)))
+        files_truncated=bool(data.get("files_truncated", False)),
+        platform=data.get("platform", "github"))

@@ -85,8 +85,10 @@ def _describe(error: Any) -> tuple[str, str]:
         return _describe((specific or error.context)[0])
     where, value, expected = error.json_path, error.instance, error.validator_value
     kind = error.validator
+    gitlab = "then" in error.schema_path           # the platform: gitlab branch of the schema
     if "propertyNames" in error.schema_path:
-        return where, f"key {_show(value)} is not of the form org/team"
+        shape = "a group path or @@role" if gitlab else "of the form org/team"
+        return where, f"key {_show(value)} is not {shape}"
     if kind == "required":
         missing = next(key for key in expected if key not in value)
         return where, f"missing required key {missing!r}"
@@ -103,7 +105,7 @@ def _describe(error: Any) -> tuple[str, str]:
         return where, f"expected {wanted}, found {TYPE_NAMES.get(type(value), 'a value')}"
     if kind == "pattern":
         shape = ("a 40-character lower-case hex commit SHA" if expected == SHA_PATTERN
-                 else "of the form owner/name")
+                 else "of the form group/project" if gitlab else "of the form owner/name")
         return where, f"{_show(value)} is not {shape}"
     if kind == "minLength":
         return where, "must not be empty"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policygate.approvals.codeowners import OwnerRequirement
 from policygate.approvals.facts import ChangeFacts
 from policygate.approvals.predicates import Undecidable, conditions_hold, in_principals
 from policygate.approvals.rules import ApprovalConfig, ApprovalRule, PolicyNode
@@ -73,28 +74,26 @@ def _eligible(rule: ApprovalRule, facts: ChangeFacts) -> tuple[list[str], dict[s
 
 
 def _codeowner_gaps(rule: ApprovalRule, approvers: list[str], facts: ChangeFacts
-                    ) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
-    """Files still lacking an owner's approval, and owner teams that cannot be verified."""
-    gaps: list[tuple[str, tuple[str, ...]]] = []
+                    ) -> tuple[list[tuple[OwnerRequirement, int]], list[str]]:
+    """Owner requirements still short of approvals (and by how many), and the owners whose
+    membership cannot be verified among those requirements."""
+    gaps: list[tuple[OwnerRequirement, int]] = []
     unknown: list[str] = []
     if not rule.requires.codeowners or facts.codeowners is None:
         return gaps, unknown
-    for path in facts.changed_paths:
-        owners = facts.codeowners.owners_of(path)
-        if not owners:
-            continue
-        satisfied = any(user in owners for user in approvers)
-        for owner in owners:
-            if "@" in owner:  # an e-mail owner cannot be matched to a login from here
-                unknown.append(owner)
-            elif "/" in owner:
-                members = facts.members(owner)
-                if members is None:
-                    unknown.append(owner)
-                elif any(user in members for user in approvers):
-                    satisfied = True
-        if not satisfied:
-            gaps.append((path, owners))
+    for requirement in facts.codeowners.requirements(facts.changed_paths):
+        approved = set()
+        unverifiable = []
+        for owner in requirement.owners:
+            members = facts.owner_members(owner)
+            if members is None:
+                unverifiable.append(owner)
+            else:
+                approved.update(user for user in approvers if user in members)
+        short = requirement.count - len(approved)
+        if short > 0:
+            gaps.append((requirement, short))
+            unknown += unverifiable
     return gaps, sorted(set(unknown))
 
 
@@ -152,14 +151,28 @@ def evaluate_rule(rule: ApprovalRule, facts: ChangeFacts) -> RuleResult:
         parts.append(f"needs {missing} more approval{'s' if missing > 1 else ''} from "
                      + "; ".join(candidates))
     if gaps:
-        path, owners = gaps[0]
-        more = f" (and {len(gaps) - 1} more files)" if len(gaps) > 1 else ""
-        parts.append(f"needs a code owner's approval for {path} ({', '.join(owners)}){more}")
+        parts.append(_owner_gap_text(gaps))
     not_counted = [f"{user}: {why}" for user, why in sorted(excluded.items())]
     if not_counted:
         parts.append("not counted: " + ", ".join(not_counted))
     return RuleResult(rule, PENDING, f"{reason}; " + "; ".join(parts), tuple(counted), missing,
-                      candidates if missing else tuple(o for _, owners in gaps for o in owners))
+                      candidates if missing else tuple(o for r, _ in gaps for o in r.owners))
+
+
+def _owner_gap_text(gaps: list[tuple[OwnerRequirement, int]]) -> str:
+    """GitHub: "a code owner's approval for FILE (owners)"; a GitLab section entry:
+    "2 code owner approvals (1 more) for [Section] pattern (files; owners)"."""
+    requirement, short = gaps[0]
+    owners = ", ".join(requirement.owners)
+    if requirement.files == (requirement.label,):
+        more = f" (and {len(gaps) - 1} more files)" if len(gaps) > 1 else ""
+        return f"needs a code owner's approval for {requirement.label} ({owners}){more}"
+    files = ", ".join(requirement.files[:3]) + (
+        f" and {len(requirement.files) - 3} more" if len(requirement.files) > 3 else "")
+    count = (f"{requirement.count} code owner approvals ({short} more)" if requirement.count > 1
+             else "a code owner's approval")
+    more = f" (and {len(gaps) - 1} more code owner rules)" if len(gaps) > 1 else ""
+    return f"needs {count} for {requirement.label} ({files}; {owners}){more}"
 
 
 def _combine(operator: str, statuses: list[str]) -> str:

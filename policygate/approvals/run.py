@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policygate.approvals.codeowners import LOCATIONS, CodeOwners, find_codeowners
+from policygate.approvals.codeowners_gitlab import LOCATIONS as GITLAB_LOCATIONS
+from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
 from policygate.approvals.context import PullRequestContext
 from policygate.approvals.evaluate import ApprovalResult, evaluate
 from policygate.approvals.facts import ChangeFacts
@@ -34,11 +36,11 @@ class ApprovalRun:
 
 
 # Files that decide how every pull request is checked, besides the config's own: the
-# workflows that run the gate (a PR could set `fail-on: never` or post its own check run),
-# the pre-commit hook definition, and local actions (`uses: ./`, such as this project's
-# own action.yml).
-DEFAULT_GATE_FILES = (".github/workflows", ".github/actions", ".pre-commit-config.yaml",
-                      "action.yml", "action.yaml")
+# pipelines that run the gate (a PR could set `fail-on: never` or post its own check run
+# or status), the pre-commit hook definition, and local actions (`uses: ./`, such as this
+# project's own action.yml).
+DEFAULT_GATE_FILES = (".github/workflows", ".github/actions", "action.yml", "action.yaml",
+                      ".gitlab-ci.yml", ".gitlab/ci", ".pre-commit-config.yaml")
 
 
 def trusted_config(reader: BaseReader, path: str = CONFIG_NAME,
@@ -53,12 +55,13 @@ def trusted_config(reader: BaseReader, path: str = CONFIG_NAME,
         raise ConfigError(f"{error} (in the base commit {reader.commit[:12]})") from None
 
 
-def gate_patterns(config: Config, approvals: ApprovalConfig | None,
+def gate_patterns(config: Config, approvals: ApprovalConfig | None, platform: str = "github",
                   inputs: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Files that define the gate: changing them changes what every PR is judged by.
     (A directory pattern covers everything below it.) `inputs` are the repository paths
     the run read its policy from (--policy, --data, --gatekeeper, --baseline)."""
-    anchored = (CONFIG_NAME, config.path or CONFIG_NAME) + LOCATIONS + DEFAULT_GATE_FILES + \
+    locations = GITLAB_LOCATIONS if platform == "gitlab" else LOCATIONS
+    anchored = (CONFIG_NAME, config.path or CONFIG_NAME) + locations + DEFAULT_GATE_FILES + \
         policy_paths(config) + inputs
     extra = approvals.gate_files if approvals else ()
     return tuple(dict.fromkeys(f"/{normalize_path(path).strip('/')}" for path in anchored)) + extra
@@ -103,11 +106,11 @@ def policy_changed_findings(pr: PullRequestContext, patterns: tuple[str, ...],
     return findings
 
 
-def codeowners_findings(codeowners: CodeOwners | None) -> list[Finding]:
+def codeowners_findings(codeowners: CodeOwners | GitLabCodeOwners | None) -> list[Finding]:
     if codeowners is None:
         return []
     return [Finding("approval/invalid-codeowners", Severity.WARNING,
-                    f"CODEOWNERS line skipped: {problem.reason}", codeowners.path,
+                    f"{codeowners.INVALID}{problem.reason}", codeowners.path,
                     Location(problem.line, 1, problem.line), source="approvals")
             for problem in codeowners.invalid]
 
@@ -119,9 +122,9 @@ def run_approvals(pr: PullRequestContext, reader: BaseReader, root: Path | None,
     the PR's commits when it already has one; `inputs` are the other gate files the run
     read (see gate_patterns)."""
     approvals = approval_config(config)
-    codeowners = find_codeowners(reader.read)
-    findings = policy_changed_findings(pr, gate_patterns(config, approvals, inputs), reader,
-                                       head_read, config.path or CONFIG_NAME)
+    codeowners = find_codeowners(reader.read, pr.platform)
+    findings = policy_changed_findings(pr, gate_patterns(config, approvals, pr.platform, inputs),
+                                       reader, head_read, config.path or CONFIG_NAME)
     findings += codeowners_findings(codeowners)
     if approvals is None:
         return ApprovalRun(config, None, None, findings)

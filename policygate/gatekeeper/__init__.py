@@ -14,7 +14,7 @@ Modules, one job each:
   constraints  Constraint documents -> Constraint (parameters checked against the schema)
   loader       policy files and directories -> PolicyObjects
   program      templates -> one Rego program (v0 converted, packages isolated per template)
-  backends     evaluate reviews: regopy in a forked helper, or an OPA server
+  backends     evaluate reviews: OPA or regorus in a forked worker, or an OPA server
   review       `input.review` for an object or an AdmissionReview
   cluster      the cluster the repository describes: Namespaces, scopes, data.inventory
   results      `violation` results -> messages, details and field paths

@@ -1,18 +1,16 @@
 """Evaluate reviews: each item asks one template's `violation` rule about one input.
 
-Two backends, one contract (`review(items, timeout)` -> one answer per item):
-- regopy: the program and `data.inventory` are compiled once into a bundle, in a forked
-  helper (policygate.rego.process) so a rego-cpp crash or hang is an error naming the
-  review, never a silent pass. Data is compiled in because regopy has no way to add
-  data to a built bundle, and passing the inventory with every input would make each
-  query cost as much as the whole inventory (quadratic over a scan).
-- opa: the program and the inventory are uploaded to an OPA server under a run-unique
+Two backends, one contract (`review(items, timeout)` -> one answer or failure per item):
+- in-process (opa, regorus; policygate.rego.inprocess): the program and `data.inventory`
+  are compiled once in the engine's worker, and every review of the run is the same
+  query (one slot per template), so OPA compiles the program once however many
+  templates there are; a crash or a hang is the failure of the review that caused it.
+- server: the program and the inventory are uploaded to an OPA server under a run-unique
   prefix (policygate.rego.server), one POST per review, deleted at the end.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from policygate.gatekeeper.program import Program
@@ -25,11 +23,11 @@ Item = tuple[int, Any]
 
 
 class ReviewFailed(Exception):
-    """The backend could not answer; `item` indexes the batch when it knows which."""
+    """The backend could not answer one item."""
 
-    def __init__(self, reason: str, item: int = -1, timed_out: bool = False) -> None:
+    def __init__(self, reason: str, timed_out: bool = False) -> None:
         super().__init__(reason)
-        self.reason, self.item, self.timed_out = reason, item, timed_out
+        self.reason, self.timed_out = reason, timed_out
 
 
 class Backend(Protocol):
@@ -39,123 +37,61 @@ class Backend(Protocol):
         """Compile or upload; raises PolicyError with `file:line` problems."""
         ...
 
-    def review(self, items: Sequence[Item], timeout: float) -> list[Answer]:
-        """Raises ReviewFailed; the items after `item` were not evaluated."""
+    def review(self, items: Sequence[Item], timeout: float) -> list[Answer | ReviewFailed]:
+        """`timeout` is per item."""
         ...
 
     def close(self) -> None:
         ...
 
 
-def _child_setup(program: Program, data: dict[str, Any]) -> Callable[[Any], Any]:
-    """Runs in the forked child: compile, then answer batches of items."""
-    from policygate.rego.embedded import compile_bundle, entrypoint
-    from policygate.rego.rewrite import prepare
+class InProcessBackend:
+    def __init__(self, engine: str, program: Program, data: dict[str, Any]) -> None:
+        from policygate.rego.rewrite import prepare
+        from policygate.rego.setup import in_process_backend
 
-    prepared = prepare(program.modules, False)
-    entrypoints = [entrypoint(rule_set) for rule_set in program.rule_sets]
-
-    def setup(progress: Any) -> tuple[Callable[[Any], Any], float]:
-        import regopy
-
-        from policygate.rego.embedded import decode_output, make_input, quiet_interpreter
-
-        regopy.set_default_log_level("None")
-        started = time.perf_counter()
-        _, bundle = compile_bundle(prepared, data, entrypoints)
-        api = regopy.rego_shared
-        runner = quiet_interpreter()
-
-        def answer(items: Sequence[Item]) -> list[Answer]:
-            answers = []
-            for position, (index, value) in enumerate(items):
-                progress.set(position)
-                pointer = make_input(api, value)
-                try:
-                    code = api.rego.regoSetInput(runner._impl, pointer)
-                finally:
-                    api.rego_free_input(pointer)
-                if code:
-                    answers.append(("error", f"regopy refused the input (code {code})"))
-                    continue
-                output = api.rego_bundle_query_entrypoint(runner._impl, bundle._impl,
-                                                          entrypoints[index])
-                try:
-                    answers.append(decode_output(api, output))
-                finally:
-                    api.rego_free_output(output)
-            return answers
-        return answer, time.perf_counter() - started
-    return setup
-
-
-class RegopyBackend:
-    name = "regopy"
-
-    def __init__(self, program: Program, data: dict[str, Any],
-                 compile_timeout: float = 120.0) -> None:
+        self.name = engine
         self._program = program
-        self._setup = _child_setup(program, data)
-        self._compile_timeout = compile_timeout
-        self._worker: Any = None
+        self._backend = in_process_backend(
+            engine, prepare(program.modules, False), data,
+            [[rule_set.ref] for rule_set in program.rule_sets], ".",
+            lambda name: program.files.get(name, name))
 
     def start(self) -> None:
-        from policygate.rego.process import WorkerCrash
+        if self.name == "regorus":
+            from policygate.rego.gaps import refuse_on_regorus
 
+            refuse_on_regorus(self._program.modules,
+                              lambda m: self._program.files.get(m.name, m.name))
         try:
-            self._spawn()
-        except WorkerCrash as crash:
-            output = f"; engine output: {crash.output}" if crash.output else ""
-            raise PolicyError([f"regopy {crash.reason} while compiling the Gatekeeper "
-                               f"templates; check them with `gator verify`, or use an OPA "
-                               f"server (gatekeeper.engine: opa){output}"]) from None
-
-    def _spawn(self) -> None:
-        from policygate.rego.process import ForkedWorker, WorkerError
-
-        worker = ForkedWorker(self._setup)
-        try:
-            worker.start(self._compile_timeout)
-        except WorkerError as error:
-            worker.kill()
-            payload = error.args[0]
-            if isinstance(payload, tuple) and payload[0] == "compile":
-                raise PolicyError(self._program.clean(payload[1])) from None
-            raise PolicyError([f"regopy could not load the Gatekeeper templates: "
-                               f"{payload}"]) from None
-        self._worker = worker
-
-    def review(self, items: Sequence[Item], timeout: float) -> list[Answer]:
-        from policygate.rego.process import WorkerCrash, WorkerError, WorkerTimeout
-
-        try:
-            if self._worker is None or not self._worker.alive:
-                self._spawn()
-            return list(self._worker.call(list(items), timeout))
-        except WorkerCrash as crash:
-            self._worker = None
-            output = f"; engine output: {crash.output}" if crash.output else ""
-            raise ReviewFailed(f"regopy {crash.reason}{output}", crash.progress,
-                               isinstance(crash, WorkerTimeout)) from None
-        except WorkerError as error:
-            raise ReviewFailed(str(error.args[0])) from None
+            self._backend.start()
         except PolicyError as error:
-            raise ReviewFailed("; ".join(error.problems)) from None
+            raise PolicyError(self._program.clean(error.problems)) from None
+
+    def review(self, items: Sequence[Item], timeout: float) -> list[Answer | ReviewFailed]:
+        from policygate.rego.inprocess import EvaluationFailed
+
+        answers: list[Answer | ReviewFailed] = []
+        for answer in self._backend.evaluate(items, timeout):
+            if isinstance(answer, EvaluationFailed):
+                output = f"; engine output: {answer.output}" if answer.output else ""
+                answers.append(ReviewFailed(f"{answer.reason}{output}", answer.timed_out))
+            else:
+                answers.append(answer[0])
+        return answers
 
     def close(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        self._backend.close()
 
 
-class OpaBackend:
-    name = "opa"
+class ServerBackend:
+    name = "server"
 
     def __init__(self, program: Program, data: dict[str, Any], settings: Any) -> None:
-        from policygate.rego.server import ServerBackend
+        from policygate.rego.server import ServerBackend as Server
 
         self._program = program
-        self._server = ServerBackend(program.policy_set(data), settings)
+        self._server = Server(program.policy_set(data), settings)
 
     def start(self) -> None:
         try:
@@ -163,15 +99,15 @@ class OpaBackend:
         except PolicyError as error:
             raise PolicyError(self._program.clean(error.problems)) from None
 
-    def review(self, items: Sequence[Item], timeout: float) -> list[Answer]:
-        from policygate.rego.engine import EvaluationFailed
+    def review(self, items: Sequence[Item], timeout: float) -> list[Answer | ReviewFailed]:
+        from policygate.rego.inprocess import EvaluationFailed
 
-        answers: list[Answer] = []
-        for position, (index, value) in enumerate(items):
+        answers: list[Answer | ReviewFailed] = []
+        for index, value in items:
             try:
                 answers.append(self._server.evaluate_rule(value, index, timeout))
             except EvaluationFailed as failure:
-                raise ReviewFailed(failure.reason, position, failure.timed_out) from None
+                answers.append(ReviewFailed(failure.reason, failure.timed_out))
         return answers
 
     def close(self) -> None:
@@ -180,6 +116,6 @@ class OpaBackend:
 
 def make_backend(engine: str, program: Program, data: dict[str, Any],
                  settings: Any = None) -> Backend:
-    if engine == "opa":
-        return OpaBackend(program, data, settings)
-    return RegopyBackend(program, data)
+    if engine == "server":
+        return ServerBackend(program, data, settings)
+    return InProcessBackend(engine, program, data)

@@ -42,16 +42,12 @@ def verify(targets: Sequence[str], format_name: str, run: str | None, engine: st
 
 def _settings(engine: str | None, opa_url: str | None) -> object:
     from policygate.gatekeeper.verify import VerifySettings
-
-    engine = engine or ("opa" if opa_url else "regopy")
-    if engine != "opa":
-        return VerifySettings()
-    if not opa_url:
-        raise VerifyError("--engine opa needs --opa-url URL")
+    from policygate.rego.choice import choose
     from policygate.rego.policyset import PolicyError
     from policygate.rego.setup import server_settings
 
     try:
-        return VerifySettings("opa", server_settings({}, opa_url, {}))
+        name = choose(engine, opa_url, "--opa-url URL")
+        return VerifySettings(name, server_settings({}, opa_url, {}) if opa_url else None)
     except PolicyError as error:
         raise VerifyError("\n".join(error.problems)) from None

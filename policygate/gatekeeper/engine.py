@@ -34,8 +34,8 @@ UNSUPPORTED = "gatekeeper/unsupported-template"
 
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
-    engine: str = "regopy"                  # regopy | opa
-    server: Any = None                      # policygate.rego.server.ServerSettings for opa
+    engine: str = "opa"                     # opa | regorus | server (policygate.rego.choice)
+    server: Any = None                      # policygate.rego.server.ServerSettings for server
     user_info: dict[str, Any] = field(default_factory=dict)
     document_timeout: float = 10.0          # one object, all its constraints
     run_timeout: float = 600.0              # all Gatekeeper evaluation of one run
@@ -78,8 +78,8 @@ class GatekeeperEngine:
             self._backend = backend
         self._deadline = time.monotonic() + self.settings.run_timeout
 
-    def check_document(self, document: DocumentRef) -> EngineResult:
-        return EngineResult()           # combined: everything happens in check_combined
+    def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
+        return [EngineResult() for _ in documents]  # combined: all in check_combined
 
     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
         result = CombinedResult()
@@ -145,37 +145,30 @@ class GatekeeperEngine:
 
     def _ask(self, backend: Backend, items: list[Item], pending: list[Pending], subject: str,
              result: CombinedResult) -> list[Answer | None]:
-        """Answers for every item; a crash costs only the item that caused it."""
-        answers: list[Answer | None] = [None] * len(items)
-        position, failed_at = 0, len(items)
-        while position < len(items):
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                result.failures.append(
-                    f"Gatekeeper evaluation stopped before {subject}: the run's time limit "
-                    f"({self.settings.run_timeout:g}s, gatekeeper.timeouts.run) ran out")
-                break
-            try:
-                got = backend.review(items[position:failed_at],
-                                     min(self.settings.document_timeout, remaining))
-            except ReviewFailed as failure:
-                failed = position + max(failure.item, 0)
+        """Answers for every item; a crash or a hang costs only the item that caused it."""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            result.failures.append(
+                f"Gatekeeper evaluation stopped before {subject}: the run's time limit "
+                f"({self.settings.run_timeout:g}s, gatekeeper.timeouts.run) ran out")
+            return [None] * len(items)
+        answers: list[Answer | None] = []
+        got = backend.review(items, min(self.settings.document_timeout, remaining))
+        for item, answer in zip(pending, got):
+            if isinstance(answer, ReviewFailed):
                 what = (f"took longer than {self.settings.document_timeout:g}s "
-                        f"(gatekeeper.timeouts.document)" if failure.timed_out
-                        else f"failed: {failure.reason}")
+                        f"(gatekeeper.timeouts.document)" if answer.timed_out
+                        else f"failed: {answer.reason}")
                 result.failures.append(f"the {backend.name} engine {what} in "
-                                       f"{_name(pending[failed])} on {subject}")
-                # The items before the failed one were fine: ask them again without it.
-                if failed == position:
-                    position, failed_at = position + 1, len(items)
-                else:
-                    failed_at = failed
-                continue
-            answers[position:position + len(got)] = got
-            position += len(got)
-            if position == failed_at and failed_at < len(items):
-                position, failed_at = position + 1, len(items)
+                                       f"{_name(item)} on {subject}")
+                answers.append(None)
+            else:
+                answers.append(answer)
         return answers
+
+    @property
+    def engine_name(self) -> str:
+        return self.settings.engine
 
     def _unsupported(self) -> list[Finding]:
         """Templates without Rego are reported, never dropped without a word."""

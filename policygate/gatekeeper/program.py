@@ -1,9 +1,9 @@
 """Templates -> one Rego program that any backend can compile.
 
 What Gatekeeper does to a template's Rego before it runs, done here on tokens:
-- v0 -> v1 with the Rego converter (template Rego is v0 unless `source.version: v1`);
-- iterated references moved out of built-in calls, which regopy otherwise refuses or,
-  worse, evaluates to nothing (policygate.rego.hoist, applied to every Rego module);
+- v0 -> v1 with the Rego converter (template Rego is v0 unless `source.version: v1`; the
+  engines read v1, and OPA's bindings refuse `import rego.v0`);
+- network built-ins refused (Gatekeeper has no `http.send` either), unless allowed;
 - the rules Gatekeeper enforces: a `violation` rule, libs under `package lib.…`, and no
   data references besides `data.lib` and `data.inventory` (anything else would read
   nothing and make the template pass everything);
@@ -23,7 +23,7 @@ from policygate.gatekeeper.spans import TextSpan
 from policygate.rego.lexer import IDENT, STRING, Token
 from policygate.rego.outline import outline
 from policygate.rego.policyset import Module, ModuleProblem, PolicyError, PolicySet, RuleSet, \
-    parse_module
+    network_problem, parse_module
 from policygate.rego.rewrite import prepare
 
 PREFIX = "gk"
@@ -33,7 +33,7 @@ _ALLOWED_DATA = ("lib", "inventory")
 
 @dataclass(frozen=True, slots=True)
 class EmbeddedModule(Module):
-    """A template module after conversion, hoisting and isolation.
+    """A template module after conversion and isolation.
 
     `text` is what engines compile; `position` answers in the YAML file that holds it."""
 
@@ -79,7 +79,7 @@ class Program:
         return cleaned
 
 
-def build_program(templates: Sequence[Template]) -> Program:
+def build_program(templates: Sequence[Template], allow_network: bool = False) -> Program:
     """Raises PolicyError listing every template that cannot be compiled."""
     program = Program()
     problems: list[str] = []
@@ -88,7 +88,8 @@ def build_program(templates: Sequence[Template]) -> Program:
             continue
         index = len(program.entries)
         try:
-            modules, package, inventory = _template_modules(template, index, program)
+            modules, package, inventory = _template_modules(template, index, program,
+                                                            allow_network)
         except ModuleProblem as problem:
             problems.append(str(problem))
             continue
@@ -121,13 +122,18 @@ def _parse(template: Template, source: RegoSource, name: str) -> Module:
         raise _located(source, problem.line, problem.column, message) from None
 
 
-def _template_modules(template: Template, index: int, program: Program
-                      ) -> tuple[list[EmbeddedModule], str, bool]:
+def _template_modules(template: Template, index: int, program: Program,
+                      allow_network: bool = False) -> tuple[list[EmbeddedModule], str, bool]:
     assert template.rego is not None
     base = f"gatekeeper/t{index}"
     sources = [(template.rego, f"{base}/{template.kind}.rego")] + [
         (lib, f"{base}/lib{number}.rego") for number, lib in enumerate(template.libs)]
     parsed = [(source, _parse(template, source, name)) for source, name in sources]
+    for source, module in parsed:
+        refused = None if allow_network else network_problem(module)
+        if refused is not None:
+            raise _located(source, refused.line, refused.column,
+                           f"ConstraintTemplate {template.name}: {refused}")
     main_source, main = parsed[0]
     if not any(rule.name == RULE for rule in main.outline.rules):
         raise _located(main_source, main.outline.package_line or 1, 1,

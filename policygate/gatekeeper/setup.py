@@ -83,7 +83,8 @@ def _dirs(values: Sequence[str], base: Path, root: Path | None) -> list[tuple[st
 
 
 def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
-                 opa_url_option: str | None, config_dir: Path, scope: Scope
+                 opa_url_option: str | None, config_dir: Path, scope: Scope,
+                 engine_option: str | None = None, rego: dict[str, Any] | None = None
                  ) -> tuple[Any, list[str]]:
     """A started GatekeeperEngine and notices; raises PolicyError (exit 2)."""
     from policygate.gatekeeper.engine import GatekeeperEngine
@@ -107,25 +108,29 @@ def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
     if not policy.templates:
         where = ", ".join(sorted({d.rpartition("/")[0] or d for _, d in files})) or "the repository"
         raise PolicyError([f"gatekeeper: no ConstraintTemplates found in {where}"])
-    program = build_program(policy.templates)
-    settings = _settings(section, opa_url_option)
+    rego = dict(rego or {})
+    program = build_program(policy.templates, bool(rego.get("allow_network", False)))
+    settings = _settings(section, opa_url_option, engine_option or rego.get("engine"))
     engine = GatekeeperEngine(policy, program, settings,
                               ContextObjects(scope) if scope.partial else None)
     engine.start()
-    return engine, _notices(policy)
+    from policygate.rego.choice import regorus_notice
+
+    regorus = [regorus_notice()] if settings.engine == "regorus" else []
+    return engine, _notices(policy) + regorus
 
 
-def _settings(section: dict[str, Any], opa_url_option: str | None) -> Any:
+def _settings(section: dict[str, Any], opa_url_option: str | None,
+              requested: str | None) -> Any:
     from policygate.gatekeeper.engine import EngineSettings
+    from policygate.rego.choice import choose
 
     timeouts = section.get("timeouts") or {}
     opa_url = opa_url_option or section.get("opa_url")
-    engine = section.get("engine") or ("opa" if opa_url else "regopy")
+    engine = choose(requested, opa_url, "gatekeeper.opa_url")
     server = None
-    if engine == "opa":
-        if not opa_url:
-            raise PolicyError(["gatekeeper.engine is opa but no OPA server is set: add "
-                               "gatekeeper.opa_url or --opa-url URL"])
+    if engine == "server":
+        assert opa_url is not None
         from policygate.rego.setup import server_settings
 
         server = server_settings(section, opa_url, timeouts)

@@ -43,8 +43,8 @@ PASS, FAIL, ERROR, SKIP = "PASS", "FAIL", "ERROR", "SKIP"
 
 @dataclass(frozen=True, slots=True)
 class VerifySettings:
-    engine: str = "regopy"
-    server: Any = None                      # ServerSettings for the opa engine
+    engine: str = "opa"                     # opa | regorus | server (policygate.rego.choice)
+    server: Any = None                      # ServerSettings for the server engine
     timeout: float = 10.0                   # one case
     limits: Limits = field(default_factory=Limits)
 
@@ -256,12 +256,12 @@ class _TestRun:
         if not self._matched(constraint, cluster, objects, namespace):
             return []
         backend = self._backend(program, cluster.inventory if case.inventory else None)
+        answer = backend.review([(0, {"review": review, "parameters": constraint.parameters})],
+                                self.settings.timeout)[0]
+        if isinstance(answer, ReviewFailed):
+            raise CaseError(f"the {backend.name} engine failed: {answer.reason}")
         try:
-            answers = backend.review([(0, {"review": review, "parameters": constraint.parameters})],
-                                     self.settings.timeout)
-            return [r.message for r in decode_violations(*answers[0])]
-        except ReviewFailed as failure:
-            raise CaseError(f"the {backend.name} engine failed: {failure.reason}") from None
+            return [r.message for r in decode_violations(*answer)]
         except ResultError as error:
             raise CaseError(str(error)) from None
 

@@ -6,8 +6,8 @@ publishers of `policygate pr`:
 - review.py   one PR review: line comments on the diff, file comments, the rest listed
 - sticky.py   one summary comment, updated in place
 Shared: publishing.py (PublishResult, the fallback contract), verdict.py (report ->
-conclusion/state), diffmap.py (commentable lines), suggestions.py, markers.py,
-comment_text.py, review_plan.py, headfiles.py.
+conclusion/state). What GitLab shares too (markers, diff-line map, review plan, comment
+text, suggestions, head files) is in policygate.review.
 
 Nothing here imports PyGithub at module import time: `policygate check` on the pre-commit
 path never talks to GitHub and must not pay for loading it.

@@ -16,16 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from policygate.retrying import RequestError, bounded, header, is_timeout, retry_after, times
+
 DEFAULT_API_URL = "https://api.github.com"
 NOT_FOUND = "PR or repository not found, or the token cannot see it"
 
 
-class GitHubError(Exception):
+class GitHubError(RequestError):
     """A GitHub call failed; the message is one line and says what to do."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -101,55 +99,15 @@ def _version() -> str:
 
 
 def _retry_policy(settings: ClientSettings) -> Any:
-    """PyGithub's GithubRetry (retries 403s only when they are rate limits), bounded:
-
-    - a Retry-After longer than `max_wait` is not waited for: the run fails now, clearly;
-    - a POST that got a 5xx or timed out is not retried: GitHub may have applied it (a
-      review or comment would be posted twice); PATCH/PUT/DELETE are idempotent.
-    """
+    """PyGithub's GithubRetry (retries 403s only when they are rate limits), bounded as
+    policygate.retrying says: no blind POST retries, no waits longer than `max_wait`."""
     from github.GithubRetry import GithubRetry
-    from urllib3.exceptions import MaxRetryError, ResponseError
 
-    class BoundedRetry(GithubRetry):
-        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False
-                     ) -> bool:
-            if method == "POST" and status_code >= 500:
-                return False
-            return bool(super().is_retry(method, status_code, has_retry_after))
-
-        def increment(self, method: str | None = None, url: str | None = None,
-                      response: Any = None, error: Exception | None = None,
-                      _pool: Any = None, _stacktrace: Any = None) -> Any:
-            if response is not None:
-                wait = retry_after(response.headers)
-                if wait is not None and wait > self.max_rate_limit_wait:
-                    raise MaxRetryError(_pool, url, ResponseError(
-                        f"Retry-After {wait:g}s exceeds {self.max_rate_limit_wait:g}s"))
-            if error is not None and method == "POST" and self._is_read_error(error):
-                raise error
-            return super().increment(method, url, response, error, _pool, _stacktrace)
-
-    return BoundedRetry(
+    return bounded(GithubRetry, settings.max_wait)(
         total=settings.retries, backoff_factor=settings.backoff, backoff_max=settings.max_wait,
         status_forcelist=[*range(500, 600), 429], raise_on_status=False,
         allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
         secondary_rate_wait=min(60.0, settings.max_wait), max_rate_limit_wait=settings.max_wait)
-
-
-def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    value = header(headers, "Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    """Case-insensitive header lookup (PyGithub lower-cases names, urllib3 does not)."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
 
 
 @contextmanager
@@ -185,28 +143,14 @@ def explain(error: BaseException, settings: ClientSettings, *, api_url: str = DE
     if isinstance(error, GithubException):
         return _explain_status(error.status, error.data, error.headers, settings,
                                not_found=not_found, attempts=attempts)
-    if _is_timeout(error):
-        return (f"GitHub did not answer within {settings.timeout}s ({_times(attempts)}) — "
+    if is_timeout(error):
+        return (f"GitHub did not answer within {settings.timeout}s ({times(attempts)}) — "
                 f"retry later, or raise the timeout")
     if isinstance(error, requests.exceptions.ConnectionError):
         return f"cannot reach GitHub at {api_url} — check GITHUB_API_URL and the network"
     return None
 
 
-def _is_timeout(error: BaseException) -> bool:
-    """requests reports a read timeout that exhausted the retries as a ConnectionError
-    wrapping urllib3's MaxRetryError(reason=ReadTimeoutError)."""
-    import requests
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
-    from urllib3.exceptions import TimeoutError as Urllib3Timeout
-
-    if isinstance(error, requests.exceptions.Timeout):
-        return True
-    cause = error.args[0] if isinstance(error, requests.exceptions.ConnectionError) and \
-        error.args else None
-    reason = cause.reason if isinstance(cause, MaxRetryError) else None
-    # urllib3 makes a refused connection (NewConnectionError) a kind of connect timeout.
-    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 def _explain_status(status: int, data: Any, headers: Mapping[str, Any] | None,
@@ -220,7 +164,7 @@ def _explain_status(status: int, data: Any, headers: Mapping[str, Any] | None,
         if wait is not None and wait > settings.max_wait:
             return (f"GitHub {kind}: it asks to wait {wait:g}s, longer than the "
                     f"{settings.max_wait:g}s policygate waits — retry later")
-        return (f"GitHub {kind} still hit after {_times(attempts)} ({status}) — wait a few "
+        return (f"GitHub {kind} still hit after {times(attempts)} ({status}) — wait a few "
                 f"minutes, or run fewer jobs against GitHub at once")
     if status == 401:
         return (f"GitHub rejected the token ({said}) — check that {settings.token_env} holds "
@@ -238,13 +182,11 @@ def _explain_status(status: int, data: Any, headers: Mapping[str, Any] | None,
     if status == 422:
         return f"GitHub rejected the request ({said})"
     if status >= 500:
-        return (f"GitHub answered {said} ({_times(attempts)}) — GitHub may be having "
+        return (f"GitHub answered {said} ({times(attempts)}) — GitHub may be having "
                 f"problems; retry later")
     return f"GitHub answered {said}"
 
 
-def _times(attempts: int) -> str:
-    return "1 attempt" if attempts == 1 else f"{attempts} attempts"
 
 
 def is_refusal(error: GitHubError) -> bool:

@@ -150,10 +150,11 @@ def _publish_to_github(client: Any, setup: Any, run: Any, reports: tuple[str, ..
         results.append(publish_status(client, setup.pr, report, StatusOptions(
             name=name, fail_on=fail_on, target_url=_run_url(env))))
     if "review" in reports:
-        from policygate.github.diffmap import DiffIndex, fetch_diff
-        from policygate.github.headfiles import ChangeSetReader
+        from policygate.github.diff import fetch_diff
+        from policygate.review.diffmap import DiffIndex
+        from policygate.review.headfiles import ChangeSetReader
         from policygate.github.review import publish_review
-        from policygate.github.review_plan import ReviewOptions
+        from policygate.review.review_plan import ReviewOptions
 
         diff = (DiffIndex.from_changes(run.changes) if run.changes is not None
                 else fetch_diff(client, setup.pr.repository, setup.pr.number))

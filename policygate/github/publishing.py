@@ -20,42 +20,20 @@ PyGithub is imported inside functions only (see the package docstring).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.github.api import GitHubClient, GitHubError, is_refusal
+from policygate.review.result import PublishResult, Refused
+from policygate.review.result import fallback_line as review_fallback_line
+
+__all__ = ["PublishResult", "Refused", "calling", "fallback_line", "lazy_repo", "refused",
+           "resolve_login"]
 
 # The login of the default GITHUB_TOKEN. It cannot ask GitHub who it is (GET /user answers
 # 403 to installation tokens), so this is what such a token's comments are authored by.
 ACTIONS_LOGIN = "github-actions[bot]"
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    """What one publisher did.
-
-    `summary` is one line for the log ("check run policygate: failure, 120 annotations").
-    `fallback` is set when GitHub refused (403/404): it holds GitHub's one-line answer, and
-    the caller prints annotations + job summary instead (see `fallback_line`).
-    `notes` are further one-line facts worth logging (a 422 that was worked around, a
-    REQUEST_CHANGES that became a COMMENT); `counts` are for tests and the job summary.
-    """
-    publisher: str
-    summary: str
-    fallback: str | None = None
-    url: str | None = None
-    notes: tuple[str, ...] = ()
-    counts: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def fell_back(self) -> bool:
-        return self.fallback is not None
-
-
-class Refused(Exception):
-    """GitHub refused a request with 403/404 (not a rate limit): the token may not do it."""
 
 
 @contextmanager
@@ -75,24 +53,14 @@ def calling(client: GitHubClient, action: str, *, post: bool = False) -> Iterato
 
 def refused(publisher: str, reason: Refused | str, **counts: int) -> PublishResult:
     """The fallback result: GitHub refused; `counts` says what was done before that."""
-    return PublishResult(publisher, f"{publisher}: not published (GitHub refused)",
-                         fallback=str(reason), counts=counts)
+    return PublishResult.refused(publisher, "GitHub", reason, **counts)
 
 
 def fallback_line(results: Iterable[PublishResult]) -> str | None:
     """The one line to print when some publishers fell back; None when none did."""
-    failed = [result for result in results if result.fell_back]
-    if not failed:
-        return None
-    names = _join([result.publisher for result in failed])
-    return (f"policygate: could not publish the {names} to the pull request — "
-            f"{failed[0].fallback} (a pull request from a fork gets a read-only token); the "
-            f"findings are in the annotations and the job summary instead, the verdict is "
-            f"unchanged")
-
-
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return review_fallback_line(results, "pull request",
+                                "a pull request from a fork gets a read-only token",
+                                "the annotations and the job summary")
 
 
 def resolve_login(client: GitHubClient, login: str | None = None) -> str:

@@ -28,13 +28,13 @@ from typing import Any
 
 from policygate.approvals.context import PullRequestContext
 from policygate.github.api import GitHubClient, GitHubError
-from policygate.github.comment_text import resolved_comment, review_body, review_digest
-from policygate.github.diffmap import DiffIndex
-from policygate.github.headfiles import FileReader
-from policygate.github.markers import read_finding_marker, read_review_marker
+from policygate.review.comment_text import resolved_comment, review_body, review_digest
+from policygate.review.diffmap import DiffIndex
+from policygate.review.headfiles import FileReader
+from policygate.review.markers import read_finding_marker, read_review_marker
 from policygate.github.publishing import (PublishResult, Refused, calling, lazy_repo,
                                           refused, resolve_login)
-from policygate.github.review_plan import (REJECTED, Existing, ReviewOptions, ReviewPlan,
+from policygate.review.review_plan import (REJECTED, Existing, ReviewOptions, ReviewPlan,
                                            plan_review)
 from policygate.model import Report
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from policygate.approvals.context import PullRequestContext
 from policygate.github.api import GitHubClient
-from policygate.github.markers import is_sticky, sticky_marker
+from policygate.review.markers import is_sticky, sticky_marker
 from policygate.github.publishing import (PublishResult, Refused, calling, lazy_repo,
                                           refused, resolve_login)
 from policygate.model import Report

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import importlib
 
-from policygate.model import Finding
 from policygate.parsers.formats import YAML_SUFFIXES, is_dockerfile
-from policygate.parsers.yaml import Limits, ParsedFile, decode, limit_finding, parse_yaml
+from policygate.parsers.decoding import decode
+from policygate.parsers.yaml import Limits, ParsedFile, limit_finding, parse_yaml
 
 ParseFunction = Callable[[str, str, Limits], ParsedFile]
 # (file-name predicate, "module:function") tried in order before the YAML default; the
@@ -38,7 +38,10 @@ def parse_bytes(raw: bytes, file: str, limits: Limits) -> ParsedFile:
     if len(raw) > limits.max_file_bytes:
         return ParsedFile([], [limit_finding(file, "max_file_bytes", limits.max_file_bytes,
                                              "file size (in bytes)")])
-    text = decode(raw, file)
-    if isinstance(text, Finding):
-        return ParsedFile([], [text])
-    return _parser_for(file.rpartition("/")[2])(text, file, limits)
+    decoded = decode(raw, file)
+    if decoded.text is None:
+        return ParsedFile([], decoded.findings)
+    parsed = _parser_for(file.rpartition("/")[2])(decoded.text, file, limits)
+    if decoded.findings:
+        parsed.findings[:0] = decoded.findings
+    return parsed

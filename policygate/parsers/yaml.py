@@ -7,9 +7,9 @@ the limit and the setting that raises it, so one hostile file never stops the sc
 """
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -17,6 +17,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.model import Document, Finding, Location, Severity
 from policygate.parsers.lines import GitLines, line_count, source_lines  # noqa: F401 (re-exported)
+from policygate.parsers.lists import expand_lists
+from policygate.parsers.merge import Divergence, differing, has_merge, merge_readings
+from policygate.parsers.tags import install_go_yaml_tags
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -88,7 +91,6 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return mapping
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
 def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
@@ -98,7 +100,10 @@ def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
     (so `privileged: y` is true), and sexagesimal numbers (`1:20`) are strings.
     """
     base = yaml.SafeLoader.yaml_implicit_resolvers
-    replaced = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    # `tag:yaml.org,2002:value` is PyYAML's reading of a bare `=`, which no constructor
+    # takes; go-yaml has no such type and reads the string "=" (Alertmanager matchType).
+    replaced = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                "tag:yaml.org,2002:value"}
     resolvers = {first: [(tag, regexp) for tag, regexp in entries if tag not in replaced]
                  for first, entries in base.items()}
     patterns = [
@@ -122,6 +127,7 @@ def _kubernetes_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 
 _Loader.yaml_implicit_resolvers = _kubernetes_resolvers()
 _Loader.bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
+install_go_yaml_tags(_Loader)
 
 _NOT_ANCHOR_NAME = frozenset(" \t\r\n,[]{}")
 
@@ -226,36 +232,6 @@ def limit_finding(file: str, limit: str, value: int, what: str, line: int = 1) -
                     f"this is legitimate", file, line)
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode(raw: bytes, file: str) -> str | Finding:
-    """Decode like YAML readers do (BOM-aware, UTF-8 otherwise); binary data is refused."""
-    encoding = "utf-8"
-    for bom, name in _BOMS:
-        if raw.startswith(bom):
-            encoding = name
-            break
-    if encoding == "utf-8" and b"\0" in raw:
-        line = raw[:raw.index(b"\0")].count(b"\n") + 1
-        return _finding("parse/binary-file", Severity.NOTE,
-                        "binary content (NUL byte); file skipped", file, line)
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        return _finding("parse/invalid-encoding", Severity.ERROR,
-                        f"not valid {encoding.upper()} at byte {error.start}: save the file as UTF-8",
-                        file, line, column)
-    if "\0" in text:
-        return _finding("parse/binary-file", Severity.NOTE,
-                        "binary content (NUL character); file skipped", file)
-    return text
-
-
 def _shape_exceeded(root: Node, shared: bool, limits: Limits) -> tuple[str, int] | None:
     """Return (limit name, value) when the document, aliases expanded, is too big or deep.
 
@@ -337,19 +313,6 @@ def end_line(node: Node) -> int:
     return max(line, node.start_mark.line + 1)
 
 
-def _documents_of(file: str, index: int, data: Any, node: Node) -> list[Document]:
-    """Expand `kind: List` into its items, each positioned at its own node."""
-    if (isinstance(data, dict) and data.get("kind") == "List"
-            and isinstance(data.get("items"), list) and type(node) is MappingNode):
-        items_node = next((value for key, value in node.value
-                           if isinstance(key, ScalarNode) and key.value == "items"), None)
-        if type(items_node) is SequenceNode and len(items_node.value) == len(data["items"]):
-            return [Document(file, index, item, item_node, item_node.start_mark.line + 1,
-                             end_line(item_node))
-                    for item, item_node in zip(data["items"], items_node.value)]
-    return [Document(file, index, data, node, node.start_mark.line + 1, end_line(node))]
-
-
 def _error_finding(file: str, source: str, error: yaml.YAMLError,
                    lines: GitLines | None = None) -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -378,8 +341,19 @@ def _error_finding(file: str, source: str, error: yaml.YAMLError,
                     " ".join(text.split()), file, line, column)
 
 
+class _Refused(Exception):
+    """One document cannot be read (a limit, a tag that does not fit); the next may be."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
 def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
-    """Parse every document; stop at the first syntax error but keep what came before."""
+    """Parse every document; stop at the first syntax error but keep what came before.
+
+    A document that composes but cannot be constructed (an explicit tag its value does
+    not fit, a limit) is a finding of its own, and the documents after it are still read.
+    """
     documents: list[Document] = []
     findings: list[Finding] = []
     shared = _has_anchor(text)
@@ -395,36 +369,10 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
                 findings.append(limit_finding(file, "max_documents", limits.max_documents,
                                               "number of documents", node.start_mark.line + 1))
                 break
-            loader.duplicate_keys = []
-            exceeded = None
             try:
-                if shared:
-                    raise _SlowPath
-                data = _build(loader, node, limits)
-            except _Exceeded as limit:
-                exceeded = (limit.limit, getattr(limits, limit.limit))
-            except _SlowPath:
-                loader.duplicate_keys = []
-                exceeded = _shape_exceeded(node, shared, limits)
-                if exceeded is None:
-                    data = loader.construct_document(node)
-            if exceeded is not None:
-                limit, value = exceeded
-                line = node.start_mark.line + 1
-                if limit == "recursive":
-                    findings.append(_finding("parse/invalid-yaml", Severity.ERROR,
-                                             "an alias refers to its own anchor (recursive "
-                                             "structure)", file, line))
-                else:
-                    what = "nesting depth" if limit == "max_depth" \
-                        else "number of values (with aliases expanded)"
-                    findings.append(limit_finding(file, limit, value, f"document {index + 1}: {what}", line))
-                index += 1
-                continue
-            if data is not None:
-                expanded = _documents_of(file, index, data, node)
-                expanded[0].problems.extend(_duplicate_findings(file, loader.duplicate_keys))
-                documents.extend(expanded)
+                documents.extend(_read_document(loader, node, limits, shared, file, index))
+            except _Refused as refused:
+                findings.append(refused.finding)
             index += 1
     except yaml.YAMLError as error:
         findings.append(_error_finding(file, text, error, lines))
@@ -433,6 +381,106 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     finally:
         loader.dispose()
     return ParsedFile(documents, findings, text)
+
+
+def _read_document(loader: _Loader, node: Node, limits: Limits, shared: bool, file: str,
+                   index: int) -> list[Document]:
+    loader.duplicate_keys = []
+    try:
+        try:
+            if shared:
+                raise _SlowPath
+            return _documents(file, index, _build(loader, node, limits), node,
+                              loader.duplicate_keys)
+        except _SlowPath:
+            loader.duplicate_keys = []
+            exceeded = _shape_exceeded(node, shared, limits)
+            if exceeded is None:
+                return _constructed(loader, node, file, index)
+    except _Exceeded as limit:
+        exceeded = (limit.limit, getattr(limits, limit.limit))
+    except yaml.constructor.ConstructorError as error:
+        _reset(loader)
+        mark = error.problem_mark or error.context_mark or node.start_mark
+        problem = error.problem or "cannot be read"
+        raise _Refused(_finding("parse/invalid-yaml", Severity.ERROR, " ".join(problem.split()),
+                                file, mark.line + 1, mark.column + 1)) from None
+    limit, value = exceeded
+    line = node.start_mark.line + 1
+    if limit == "recursive":
+        raise _Refused(_finding("parse/invalid-yaml", Severity.ERROR,
+                                "an alias refers to its own anchor (recursive structure)",
+                                file, line))
+    what = "nesting depth" if limit == "max_depth" else "number of values (with aliases expanded)"
+    raise _Refused(limit_finding(file, limit, value, f"document {index + 1}: {what}", line))
+
+
+def _reset(loader: _Loader) -> None:
+    """Forget a construction that failed half-way, so the next document starts clean."""
+    loader.constructed_objects = {}
+    loader.recursive_objects = {}
+    loader.state_generators = []
+    loader.deep_construct = False
+
+
+def _documents(file: str, index: int, data: Any, node: Node,
+               duplicates: list[Node]) -> list[Document]:
+    """The document (the items of a list object), with the duplicate keys reported once."""
+    if data is None:
+        return []
+    expanded = expand_lists(data, node, lambda item, item_node: Document(
+        file, index, item, item_node, item_node.start_mark.line + 1, end_line(item_node)))
+    if expanded:
+        expanded[0].problems.extend(_duplicate_findings(file, duplicates))
+    return expanded
+
+
+def _constructed(loader: _Loader, node: Node, file: str, index: int) -> list[Document]:
+    """The generic constructor's reading; with merge keys, kubectl's and the spec's."""
+    if not has_merge(node):
+        return _documents(file, index, loader.construct_document(node), node,
+                          loader.duplicate_keys)
+    readings = merge_readings(node)
+    primary = _documents(file, index, loader.construct_document(readings.kubectl),
+                         readings.kubectl, loader.duplicate_keys + readings.duplicates)
+    loader.duplicate_keys = []
+    spec_data = loader.construct_document(readings.spec)
+    construct = loader.construct_document
+    ambiguous = [_ambiguous_finding(file, divergence, construct)
+                 for divergence in differing(readings, construct)]
+    loader.duplicate_keys = []
+    if not primary:
+        return primary
+    primary[0].problems.extend(ambiguous)
+    if ambiguous or spec_data != primary[0].data:
+        others = _documents(file, index, spec_data, readings.spec, [])
+        for position, other in enumerate(others):
+            primary[min(position, len(primary) - 1)].other_readings.append(other)
+    return primary
+
+
+def _ambiguous_finding(file: str, divergence: Divergence,
+                       construct: Callable[[Node], Any]) -> Finding:
+    key = divergence.key
+    written = _short(construct(divergence.written))
+    merged = _short(construct(divergence.merged))
+    return _finding(
+        "parse/ambiguous-merge", Severity.WARNING,
+        f"{_short(key.value)} is {written} here, but the `<<` merge key on line "
+        f"{divergence.merge_key.start_mark.line + 1} brings {merged}: kubectl, Helm and Argo CD "
+        f"apply {merged} (their YAML decoder lets the later key win), kustomize and the YAML "
+        f"spec keep {written}; the gate judges both — write the key after the `<<` or drop "
+        f"one of them", file, key.start_mark.line + 1, key.start_mark.column + 1)
+
+
+def _short(value: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _duplicate_findings(file: str, keys: list[Node]) -> list[Finding]:

@@ -17,18 +17,19 @@ from policygate.kubernetes import api_group
 from policygate.model import Document, Resource
 
 if TYPE_CHECKING:
+    from policygate.podspecs.declared import DeclaredPaths
     from policygate.provenance.sites import ImageSite, SourceSite
 
 ARGO_GROUP = "argoproj.io"
 FLUX_GROUPS = frozenset({"source.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"})
 
 
-def image_sites(document: Document, kind: str | None,
-                resource: Resource | None) -> list[ImageSite]:
+def image_sites(document: Document, kind: str | None, resource: Resource | None,
+                pod_spec_paths: DeclaredPaths | None = None) -> list[ImageSite]:
     if resource is not None:
         from policygate.provenance.kubernetes_images import kubernetes_image_sites
 
-        return kubernetes_image_sites(resource)
+        return kubernetes_image_sites(resource, pod_spec_paths)
     if kind == DOCKERFILE:
         from policygate.provenance.dockerfile import dockerfile_image_sites
 

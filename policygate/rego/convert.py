@@ -1,7 +1,8 @@
 """Rego v0 → v1, on tokens: what `opa fmt --v0-v1` does for the idioms policies use.
 
-Only run with `--v0-compatible` (`policies.v0_compatible`): OPA 1.x and regopy speak v1,
-and regopy silently misreads v0 partial sets, so a v0 module is otherwise refused. The
+Only run with `--v0-compatible` (`policies.v0_compatible`) and for Gatekeeper templates:
+OPA 1.x reads v1 (its Python bindings have no v0 switch and refuse `import rego.v0`), and
+one text for every engine means one meaning, so a v0 module is otherwise refused. The
 rewrite is a list of `Edit`s on the original text, so compile errors still point at the
 lines the user wrote.
 
@@ -70,7 +71,7 @@ def _builtin_edits(tokens: list[Token]) -> list[Edit]:
             if index > 0 and not (tokens[index - 1].kind == NEWLINE
                                   or tokens[index - 1].is_op(";", "{") or tokens[index - 1].is_word("not")):
                 # Inside a larger expression: keep the comparison grouped. (Never at the
-                # start of a line: regopy reads `(` after a newline as a call.)
+                # start of a line: regorus reads `(` after a newline as a call.)
                 opening, closing = "(" + opening, closing + ")"
             edits.append(Edit(token.start, tokens[index + 1].end, opening))
             edits.append(Edit(tokens[close].start, tokens[close].end, closing))

@@ -9,30 +9,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from policygate.engines import CombinedResult, DocumentRef, EngineResult
 from policygate.model import Severity, Violation
 from policygate.rego.context import combined_context, combined_input, describe, document_context
+from policygate.rego.inprocess import BATCH, EvaluationFailed, Item, RuleAnswer
 from policygate.rego.policyset import PolicySet, RuleSet
 from policygate.rego.results import UNDEFINED, Outcome, normalise
-
-RUNTIME_ERROR = "rego/runtime-error"
 from policygate.rego.rewrite import CONTEXT_KEY, DOCUMENT_KEY
 
-# One rule's answer: ("value", json) | ("undefined", None) | ("error", message), seconds.
-RuleAnswer = tuple[str, Any, float]
-
-
-class EvaluationFailed(Exception):
-    """The backend could not answer; `rule` indexes rule_sets when it knows which ran."""
-
-    def __init__(self, reason: str, rule: int = -1, output: str = "",
-                 timed_out: bool = False) -> None:
-        super().__init__(reason)
-        self.reason, self.rule, self.output, self.timed_out = reason, rule, output, timed_out
+RUNTIME_ERROR = "rego/runtime-error"
 
 
 class Backend(Protocol):
@@ -46,8 +35,10 @@ class Backend(Protocol):
         """A copy for another process: no shared pipes, sockets or children."""
         ...
 
-    def evaluate(self, value: Any, timeout: float) -> list[RuleAnswer]:
-        """Answers for every rule set, in order; raises EvaluationFailed."""
+    def evaluate(self, items: Sequence[Item], timeout: float
+                 ) -> list[list[RuleAnswer] | EvaluationFailed]:
+        """Per item (group 0, input): every rule set's answer in order, or its failure.
+        `timeout` is per item."""
         ...
 
     def close(self) -> None:
@@ -75,12 +66,15 @@ class RegoEngine:
         self._parent_pid = os.getpid()
         self._deadline = time.monotonic() + limits.run
         self.rule_sets = policy_set.rule_sets
-        self._spent = [0.0] * len(self.rule_sets)
         self._stopped = False
         self._context = policy_set.uses_context
         # Facts of the whole run for `data.policygate` (diff, pull request); set before
         # the scan, inherited by forked workers.
         self.run_context: dict[str, Any] = {}
+
+    @property
+    def engine_name(self) -> str:
+        return self._backend.name
 
     def start(self) -> None:
         """Compile in the creating process, so policy errors stop the run before the scan."""
@@ -88,7 +82,6 @@ class RegoEngine:
         self.compile_seconds = self._backend.start()
         # In server mode the rules to ask are those the server has.
         self.rule_sets = tuple(getattr(self._backend, "rule_sets", self.rule_sets))
-        self._spent = [0.0] * len(self.rule_sets)
 
     def _here(self) -> Backend:
         if self._backend_pid != os.getpid():
@@ -96,49 +89,57 @@ class RegoEngine:
             self._backend_pid = os.getpid()
         return self._backend
 
-    def check_document(self, document: DocumentRef) -> EngineResult:
+    def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
+        """Judge documents in batches of BATCH (one engine call each)."""
         if not self.rule_sets:
-            return EngineResult()
-        value: Any = document.data
-        if self._context:
-            value = {DOCUMENT_KEY: document.data,
-                     CONTEXT_KEY: document_context(document, self.run_context)}
-        outcome = self._evaluate(value, describe(document), combined=False)
-        return EngineResult([violation for _, violation in outcome.violations], outcome.failures)
+            return [EngineResult() for _ in documents]
+        results: list[EngineResult] = []
+        for start in range(0, len(documents), BATCH):
+            chunk = documents[start:start + BATCH]
+            values = [self._value(ref.data, lambda ref=ref: document_context(
+                ref, self.run_context)) for ref in chunk]
+            for outcome in self._evaluate(values, [describe(ref) for ref in chunk], False):
+                results.append(EngineResult([v for _, v in outcome.violations],
+                                            outcome.failures))
+        return results
 
     def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
         if not self.rule_sets:
             return CombinedResult()
-        value: Any = combined_input(documents)
-        if self._context:
-            value = {DOCUMENT_KEY: value,
-                     CONTEXT_KEY: combined_context(documents, self.run_context)}
-        outcome = self._evaluate(value, f"the combined input ({len(documents)} documents)",
-                                 combined=True)
+        value = self._value(combined_input(documents),
+                            lambda: combined_context(documents, self.run_context))
+        outcome = self._evaluate([value], [f"the combined input ({len(documents)} documents)"],
+                                 True)[0]
         return CombinedResult(outcome.violations, outcome.failures)
 
-    def _evaluate(self, value: Any, subject: str, combined: bool) -> Outcome:
+    def _value(self, document: Any, context: Callable[[], dict[str, Any]]) -> Any:
+        """The input: the document, or with `data.policygate` read, document and context."""
+        return {DOCUMENT_KEY: document, CONTEXT_KEY: context()} if self._context else document
+
+    def _evaluate(self, values: list[Any], subjects: list[str], combined: bool) -> list[Outcome]:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            return self._stop(subject)
+            return [self._stop(subject) for subject in subjects]
         timeout = min(self.limits.document, remaining)
-        try:
-            answers = self._here().evaluate(value, timeout)
-        except EvaluationFailed as failure:
-            return Outcome(failures=[self._failure_message(failure, subject, timeout)])
+        answers = self._here().evaluate([(0, value) for value in values], timeout)
+        return [self._failure(answer, subject, timeout)
+                if isinstance(answer, EvaluationFailed)
+                else self._outcome(answer, subject, combined)
+                for answer, subject in zip(answers, subjects)]
+
+    def _outcome(self, answers: list[RuleAnswer], subject: str, combined: bool) -> Outcome:
         rule_sets: list[RuleSet] = []
         values: list[Any] = []
         errors: list[tuple[int | None, Violation]] = []
-        for index, (rule_set, (status, payload, seconds)) in enumerate(
-                zip(self.rule_sets, answers)):
-            self._spent[index] += seconds
+        for rule_set, (status, payload) in zip(self.rule_sets, answers):
             if status == "error":
                 # The policy ran and failed on this document (conflicting values, a type
                 # error): an error finding on the document, so it shows where the author
                 # looks and fails the check; the other documents are still judged.
                 errors.append((None, Violation(
-                    f"runtime error in {self._name(index)}: {payload}; this document was not "
-                    f"judged by that policy", rule=RUNTIME_ERROR, severity=Severity.ERROR)))
+                    f"runtime error in {rule_set.ref} ({', '.join(rule_set.files)}): "
+                    f"{payload}; this document was not judged by that rule"
+                    f"{self._hint()}", rule=RUNTIME_ERROR, severity=Severity.ERROR)))
                 continue
             rule_sets.append(rule_set)
             values.append(payload if status == "value" else UNDEFINED)
@@ -146,36 +147,37 @@ class RegoEngine:
         outcome.violations[:0] = errors
         return outcome
 
-    def _name(self, index: int) -> str:
-        if not 0 <= index < len(self.rule_sets):
-            return "the policies"
-        rule_set = self.rule_sets[index]
-        return f"{rule_set.ref} ({', '.join(rule_set.files)})"
+    def _hint(self) -> str:
+        if self._backend.name != "regorus":
+            return ""
+        return ("; regorus reports this when the rule runs, where OPA refuses the policy "
+                "when it loads or answers undefined: run with --engine opa (pip install "
+                "--ignore-requires-python opa-golib-python-bindings) or an OPA server "
+                "(--opa-url) for OPA's answer")
 
-    def _failure_message(self, failure: EvaluationFailed, subject: str, timeout: float) -> str:
+    def _failure(self, failure: EvaluationFailed, subject: str, timeout: float) -> Outcome:
         engine = f"the {self._backend.name} engine"
         output = f"; engine output: {failure.output}" if failure.output else ""
         if failure.timed_out:
             if timeout < self.limits.document:
                 self._stopped = True
-                return (f"{self._name(failure.rule)} was still running on {subject} when the "
-                        f"run's time limit ({self.limits.run:g}s, policies.timeouts.run) ran "
-                        f"out; the remaining documents were not evaluated")
-            return (f"{self._name(failure.rule)} took longer than {self.limits.document:g}s "
-                    f"(policies.timeouts.document) on {subject}; evaluation stopped: make the "
-                    f"policy faster or raise the limit{output}")
-        return f"{engine} failed in {self._name(failure.rule)} on {subject}: {failure.reason}{output}"
+                return Outcome(failures=[
+                    f"the policies were still running on {subject} when the run's time "
+                    f"limit ({self.limits.run:g}s, policies.timeouts.run) ran out; the "
+                    f"remaining documents were not evaluated"])
+            return Outcome(failures=[
+                f"the policies took longer than {self.limits.document:g}s "
+                f"(policies.timeouts.document) on {subject}; evaluation stopped: make the "
+                f"policy faster or raise the limit{output}"])
+        return Outcome(failures=[f"{engine} failed on {subject}: {failure.reason}{output}"])
 
     def _stop(self, subject: str) -> Outcome:
         if self._stopped:
             return Outcome()
         self._stopped = True
-        slowest = max(range(len(self._spent)), key=self._spent.__getitem__, default=-1)
-        spent = self._spent[slowest] if slowest >= 0 else 0.0
         return Outcome(failures=[
             f"policy evaluation stopped before {subject}: the run's time limit "
-            f"({self.limits.run:g}s, policies.timeouts.run) ran out; the slowest policy is "
-            f"{self._name(slowest)} ({spent:.1f}s so far in this process)"])
+            f"({self.limits.run:g}s, policies.timeouts.run) ran out"])
 
     def close(self) -> None:
         """Release this process's engine (the pipeline calls it per process, maybe twice)."""

@@ -73,7 +73,7 @@ class Outline:
         return {rule.name for rule in self.rules if rule.function}
 
 
-def _ends_term(token: Token) -> bool:
+def ends_term(token: Token) -> bool:
     if token.kind in (NUMBER, STRING, RAW_STRING):
         return True
     if token.kind == IDENT:
@@ -96,7 +96,7 @@ def _statements(tokens: list[Token]) -> list[tuple[int, int]]:
                     following += 1
                 nxt = tokens[following] if following < len(tokens) else None
                 continues = nxt is not None and (nxt.is_word("else") or (
-                    nxt.is_op("{") and _ends_term(tokens[index - 1])
+                    nxt.is_op("{") and ends_term(tokens[index - 1])
                     and tokens[start].text not in ("package", "import")))
                 if not continues:
                     spans.append((start, index))
@@ -143,7 +143,7 @@ def _clauses(tokens: list[Token], start: int, end: int) -> list[Clause]:
         token = tokens[index]
         extra_body = keyword == "body" and index == head_start
         if token.is_op("{") and (extra_body or index > head_start and (
-                _ends_term(tokens[index - 1]) or tokens[index - 1].text in _BODY_AFTER)
+                ends_term(tokens[index - 1]) or tokens[index - 1].text in _BODY_AFTER)
                 and not tokens[index - 1].is_word("contains")):
             close = min(matching(tokens, index), end - 1)
             clauses.append(Clause((head_start, index), (index + 1, close), True, keyword))

@@ -38,10 +38,15 @@ class Module:
     path: str                       # as reported: relative to the repository root
     source: str                     # the text as written
     outline: Outline                # of `text`
-    # Rewrites of the source, in order: the v0 → v1 conversion (if asked for and needed),
-    # then the hoisting regopy needs (policygate.rego.hoist); each keeps positions.
+    # Rewrites of the source, in order (the v0 → v1 conversion, if asked for and
+    # needed; Gatekeeper's isolation); each keeps positions.
     layers: tuple[EditedText, ...] = ()
     converted: bool = False         # the module was v0
+
+    @property
+    def name(self) -> str:
+        """What engines call the module (and name in their messages)."""
+        return self.path
 
     @property
     def package(self) -> str:
@@ -103,6 +108,7 @@ class Sources:
     all_namespaces: bool = False
     v0_compatible: bool = False
     library: tuple[str, ...] = ()                  # shipped policies enabled by name
+    allow_network: bool = False                    # rego.allow_network: http.send & co.
 
 
 def library_dir() -> Path:
@@ -158,7 +164,7 @@ def parse_module(display: str, source: str, convert_v0: bool) -> Module:
         raise ModuleProblem(1, 1, "rego_parse_error: the module has no `package` line")
     v0 = shape.v0_rules()
     if not v0:
-        return _hoisted(Module(display, source, shape))
+        return Module(display, source, shape)
     if not convert_v0:
         first = v0[0]
         more = f" (and {len(v0) - 1} more rules)" if len(v0) > 1 else ""
@@ -171,25 +177,28 @@ def parse_module(display: str, source: str, convert_v0: bool) -> Module:
             shape.tokens[left[0].start].start))
         raise ModuleProblem(line, column, f"cannot convert this v0 rule automatically "
                                           f"({left[0].v0})", "unconvertible")
-    return _hoisted(Module(display, source, shape, (converted,), True))
+    return Module(display, source, shape, (converted,), True)
 
 
-def _hoisted(module: Module) -> Module:
-    """Every engine compiles the hoisted text: the same meaning, in the form regopy does
-    not silently misread (policygate.rego.hoist). OPA gets the same, harmlessly."""
-    from policygate.rego.hoist import hoist_edits
+def network_problem(module: Module) -> ModuleProblem | None:
+    """A call of a network built-in, refused unless `rego.allow_network` (builtins.py)."""
+    from policygate.rego.builtins import network_calls
 
-    edits = hoist_edits(module.outline)
-    if not edits:
-        return module
-    hoisted = apply_edits(module.text, edits)
-    return Module(module.path, module.source, outline(hoisted.text),
-                  module.layers + (hoisted,), module.converted)
+    calls = network_calls(module.outline.tokens)
+    if not calls:
+        return None
+    token, name = calls[0]
+    line, column = module.position(token.start)
+    return ModuleProblem(line, column, f"{name} reaches the network from a policy, which a "
+                                       f"gate must not do; set rego.allow_network: true to "
+                                       f"allow it", "network")
 
 
-def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple[list[Module], list[str]]:
-    """Read and outline modules; v0 modules are converted or refused. Returns the modules
-    and notices (one per converted file); raises PolicyError listing every bad file."""
+def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool,
+                 allow_network: bool = False) -> tuple[list[Module], list[str]]:
+    """Read and outline modules; v0 modules are converted or refused, network built-ins
+    refused unless allowed. Returns the modules and notices (one per converted file);
+    raises PolicyError listing every bad file."""
     modules: list[Module] = []
     problems: list[str] = []
     notices: list[str] = []
@@ -203,6 +212,9 @@ def read_modules(files: Iterable[tuple[str, str]], v0_compatible: bool) -> tuple
             continue
         try:
             module = parse_module(display, source, v0_compatible)
+            refused = None if allow_network else network_problem(module)
+            if refused is not None:
+                raise refused
         except ModuleProblem as problem:
             where = f"{display}:{problem.line}:{problem.column}: {problem}"
             if problem.kind == "v0":
@@ -377,7 +389,8 @@ def load_policy_set(sources: Sources) -> PolicySet:
     if library_files:  # the helpers the library policies import (`_workloads.rego`)
         library_files[:0] = [(str(p), f"policygate:library/{p.name}")
                              for p in sorted(library_dir().glob("_*.rego"))]
-    modules, notices = read_modules(files + library_files, sources.v0_compatible)
+    modules, notices = read_modules(files + library_files, sources.v0_compatible,
+                                    sources.allow_network)
     _check_duplicate_packages_library(modules, library_files)
     library_packages = sorted({m.package for m in modules
                                if m.path.startswith("policygate:library/")})

@@ -1,11 +1,12 @@
 """A forked helper process that runs native engine code so its crashes are survivable.
 
-regopy (rego-cpp) can abort or SIGSEGV on some policies, hangs when shared between
-threads, and prints its errors on file descriptor 1 — which may be the JSON report we
-are writing. So the engine runs in a child made with os.fork() (not multiprocessing:
-pool workers are daemonic and may not start multiprocessing children): its stdout and
-stderr go to a capture file, a shared `progress` cell says which rule it is evaluating,
-and a crash or a hang becomes an exception that names what was running — the caller
+The engines are native code: OPA's Go runtime is multi-threaded (it must start after a
+fork, never before) and ends the process on a fatal error such as running out of memory;
+regorus aborts the same way; neither has a timeout; both may print on file descriptors
+1 and 2 — which may be the JSON report we are writing. So the engine runs in a child made
+with os.fork() (not multiprocessing: pool workers are daemonic and may not start
+multiprocessing children): its stdout and stderr go to a capture file, a shared
+`progress` cell says which item it is evaluating, and a crash or a hang becomes an exception that names what was running — the caller
 turns it into a failure, never into "no findings".
 """
 from __future__ import annotations

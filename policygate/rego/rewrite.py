@@ -2,8 +2,8 @@
 
 Two rewrites, both on tokens and both position-preserving (see edits.py):
 
-- context: `data.policygate` must differ per document, but regopy compiles data into
-  the bundle once and crashes on `with`, and the OPA REST API takes only an input. So
+- context: `data.policygate` must differ per document, but data is compiled once per
+  run (changing it recompiles the program) and the OPA REST API takes only an input. So
   when a policy set reads `data.policygate`, the engine's input becomes
   `{"document": <doc>, "context": <ctx>}` and the modules read `input.document` where
   they wrote `input` and `input.context` where they wrote `data.policygate`.

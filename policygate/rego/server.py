@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policygate.rego.engine import EvaluationFailed
+from policygate.rego.inprocess import EvaluationFailed, Item, RuleAnswer
 from policygate.rego.lexer import LexError
 from policygate.rego.outline import outline
 from policygate.rego.policyset import Module, PolicyError, PolicySet, RuleSet, rule_sets
@@ -89,7 +89,7 @@ def _describe_error(error: Exception, url: str) -> tuple[str, bool]:
 
 
 class ServerBackend:
-    name = "opa"
+    name = "server"
 
     def __init__(self, policy_set: PolicySet, settings: ServerSettings,
                  run_id: str | None = None) -> None:
@@ -242,26 +242,31 @@ class ServerBackend:
                 raise EvaluationFailed("; ".join(error.problems)) from None
         self._client.timeout = min(self.settings.timeout, timeout)
 
-    def evaluate(self, value: Any, timeout: float) -> list[tuple[str, Any, float]]:
-        import time
+    def evaluate(self, items: Sequence[Item], timeout: float
+                 ) -> list[list[RuleAnswer] | EvaluationFailed]:
+        """One request per item (the REST API takes one input)."""
+        answers: list[list[RuleAnswer] | EvaluationFailed] = []
+        for _, value in items:
+            try:
+                answers.append(self._evaluate_one(value, timeout))
+            except EvaluationFailed as failure:
+                answers.append(failure)
+        return answers
 
+    def _evaluate_one(self, value: Any, timeout: float) -> list[RuleAnswer]:
         self._connect(timeout)
-        started = time.perf_counter()
         try:
             if self.settings.mode == "server":
-                answers = self._ask_namespaces(value)
-            else:
-                response = self._client.query_rule(value, self._query_path)
-                answers = self._answers(response, self._keys)
+                return self._ask_namespaces(value)
+            response = self._client.query_rule(value, self._query_path)
+            return self._answers(response, self._keys)
         except EvaluationFailed:
             raise
         except Exception as error:
             message, timed_out = _describe_error(error, self.settings.url)
             raise EvaluationFailed(message, timed_out=timed_out) from None
-        seconds = (time.perf_counter() - started) / max(1, len(answers))
-        return [(status, payload, seconds) for status, payload in answers]
 
-    def evaluate_rule(self, value: Any, index: int, timeout: float) -> tuple[str, Any]:
+    def evaluate_rule(self, value: Any, index: int, timeout: float) -> RuleAnswer:
         """One uploaded rule set's answer (upload mode): for callers that ask one rule per
         input, like Gatekeeper's one template per review, instead of every rule."""
         self._connect(timeout)
@@ -276,7 +281,7 @@ class ServerBackend:
             raise EvaluationFailed(f"unexpected answer from the OPA server: {str(response)[:200]}")
         return ("value", response["result"]) if "result" in response else ("undefined", None)
 
-    def _answers(self, response: Any, keys: Sequence[str]) -> list[tuple[str, Any]]:
+    def _answers(self, response: Any, keys: Sequence[str]) -> list[RuleAnswer]:
         if not isinstance(response, dict):
             raise EvaluationFailed(f"unexpected answer from the OPA server: {str(response)[:200]}")
         result = response.get("result", {})
@@ -284,12 +289,12 @@ class ServerBackend:
             raise EvaluationFailed(f"unexpected result from the OPA server: {str(result)[:200]}")
         return [("value", result[key]) if key in result else ("undefined", None) for key in keys]
 
-    def _ask_namespaces(self, value: Any) -> list[tuple[str, Any]]:
-        answers: list[tuple[str, Any]] = []
+    def _ask_namespaces(self, value: Any) -> list[RuleAnswer]:
+        answers: list[RuleAnswer] = []
         by_package: dict[str, list[RuleSet]] = {}
         for rule_set in self._server_sets:
             by_package.setdefault(rule_set.package, []).append(rule_set)
-        results: dict[tuple[str, str], tuple[str, Any]] = {}
+        results: dict[tuple[str, str], RuleAnswer] = {}
         for package, sets in by_package.items():
             response = self._client.query_rule(value, package)
             for rule_set, answer in zip(sets, self._answers(response, [s.name for s in sets])):

@@ -1,8 +1,9 @@
-"""From `check` options and the `policies:` config section to ready Rego engines.
+"""From `check` options and the `policies:`/`rego:` config sections to ready Rego engines.
 
-The command line wins over the config. Nothing here imports regopy, requests or
+The command line wins over the config. Nothing here imports an engine, requests or
 opa-python-client unless a policy set is actually configured: the pre-commit check
-without policies pays nothing for Rego.
+without policies pays nothing for Rego, and the engines themselves load only in their
+worker process.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class RegoOptions:
     combine: bool | None = None
     opa_url: str | None = None
     v0_compatible: bool | None = None
+    engine: str | None = None       # auto | opa | regorus | server (rego.engine)
 
 
 @dataclass(slots=True)
@@ -36,6 +38,11 @@ class Engines:
         """End of the run: stop engine processes, delete what was uploaded to a server."""
         for engine in self.engines:
             engine.shutdown()
+
+    @property
+    def rego_engine(self) -> str | None:
+        """The engine that judged the run's Rego (policies and Gatekeeper share it)."""
+        return next((e.engine_name for e in self.engines if hasattr(e, "engine_name")), None)
 
 
 def _display(path: Path, root: Path | None, given: str) -> str:
@@ -54,7 +61,7 @@ def _paths(given: Sequence[str], base: Path, root: Path | None) -> tuple[tuple[s
 
 
 def sources_from(options: RegoOptions, section: dict[str, Any], config_dir: Path,
-                 root: Path | None) -> Sources:
+                 root: Path | None, allow_network: bool = False) -> Sources:
     cwd = Path.cwd()
     policies = (_paths(options.policies, cwd, root) if options.policies
                 else _paths(section.get("dirs") or (), config_dir, root))
@@ -66,34 +73,39 @@ def sources_from(options: RegoOptions, section: dict[str, Any], config_dir: Path
     v0 = (options.v0_compatible if options.v0_compatible is not None
           else bool(section.get("v0_compatible", False)))
     return Sources(policies, data, namespaces, all_namespaces, v0,
-                   tuple(section.get("library") or ()))
+                   tuple(section.get("library") or ()), allow_network)
 
 
 def build_engines(options: RegoOptions, section: dict[str, Any] | None, config_dir: Path,
-                  root: Path | None) -> Engines:
+                  root: Path | None, rego: dict[str, Any] | None = None) -> Engines:
     """Load, compile (or upload) and start the Rego engine; raises PolicyError (exit 2).
 
     Returns no engine when no policies are configured at all."""
     section = dict(section or {})
-    sources = sources_from(options, section, config_dir, root)
+    rego = dict(rego or {})
+    sources = sources_from(options, section, config_dir, root,
+                           bool(rego.get("allow_network", False)))
     opa_url = options.opa_url or section.get("opa_url")
     if not sources.policies and not sources.library and not opa_url:
         if sources.data:
             raise PolicyError(["--data needs policies: add --policy DIR (or policies.dirs)"])
         return Engines()
+    from policygate.rego.choice import choose, regorus_notice
     from policygate.rego.engine import RegoEngine, TimeLimits
     from policygate.rego.policyset import load_policy_set
 
+    name = choose(options.engine or rego.get("engine"), opa_url, "policies.opa_url")
     timeouts = section.get("timeouts") or {}
     defaults = TimeLimits()
     limits = TimeLimits(document=float(timeouts.get("document", defaults.document)),
                         run=float(timeouts.get("run", defaults.run)))
     policy_set = load_policy_set(sources)
     combine = options.combine if options.combine is not None else bool(section.get("combine"))
-    backend = _backend(policy_set, section, opa_url, timeouts)
+    backend = _backend(name, policy_set, section, opa_url, timeouts, sources)
     engine = RegoEngine(policy_set, backend, limits, combined=combine)
     engine.start()
-    return Engines([engine], list(policy_set.notices))
+    notices = list(policy_set.notices) + ([regorus_notice()] if name == "regorus" else [])
+    return Engines([engine], notices)
 
 
 def server_settings(section: dict[str, Any], opa_url: str,
@@ -108,20 +120,36 @@ def server_settings(section: dict[str, Any], opa_url: str,
                           retries=int(section.get("opa_retries", 1)))
 
 
-def _backend(policy_set: Any, section: dict[str, Any], opa_url: str | None,
-             timeouts: dict[str, Any]) -> Any:
-    engine = section.get("engine") or ("opa" if opa_url else "regopy")
-    if engine == "opa":
-        if not opa_url:
-            raise PolicyError(["policies.engine is opa but no OPA server is set: add "
-                               "--opa-url URL or policies.opa_url"])
+def in_process_backend(name: str, modules: Any, data: dict[str, Any],
+                       groups: list[list[str]], base: str,
+                       display: Any = str) -> Any:
+    """An opa/regorus engine in its worker, with Conftest's built-ins relative to `base`."""
+    from policygate.rego.builtins import BaseDirectory, conftest_functions
+    from policygate.rego.inprocess import InProcessBackend, Located, evaluator_setup
+
+    setup = evaluator_setup(name, modules, data, groups,
+                            lambda: conftest_functions(BaseDirectory(base)),
+                            Located(modules, display))
+    return InProcessBackend(name, setup)
+
+
+def _backend(name: str, policy_set: Any, section: dict[str, Any], opa_url: str | None,
+             timeouts: dict[str, Any], sources: Sources) -> Any:
+    if name == "server":
         from policygate.rego.server import ServerBackend
 
+        assert opa_url is not None
         return ServerBackend(policy_set, server_settings(section, opa_url, timeouts))
     if not policy_set.modules:
         raise PolicyError(["no Rego policies to run: add --policy DIR, policies.dirs or "
                            "policies.library"])
-    from policygate.rego.embedded import EmbeddedBackend
     from policygate.rego.rewrite import prepare
 
-    return EmbeddedBackend(policy_set, prepare(policy_set.modules, policy_set.uses_context))
+    if name == "regorus":
+        from policygate.rego.gaps import refuse_on_regorus
+
+        refuse_on_regorus(policy_set.modules)
+    first = sources.policies[0][0] if sources.policies else "."
+    base = first if Path(first).is_dir() else str(Path(first).parent)
+    return in_process_backend(name, prepare(policy_set.modules, policy_set.uses_context),
+                              policy_set.data, [[r.ref for r in policy_set.rule_sets]], base)

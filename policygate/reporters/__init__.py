@@ -5,16 +5,18 @@ import importlib
 
 from policygate.model import Report
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-codequality")
 
 
 # Each format's own escape for what would start a workflow command (reporters.safe_lines);
 # `github` prints the gate's own annotations, whose values are escaped field by field.
-_SYNTAX = {"text": "text", "json": "json", "sarif": "json", "junit": "xml", "summary": "markdown"}
+_SYNTAX = {"text": "text", "json": "json", "sarif": "json", "junit": "xml", "summary": "markdown",
+           "gitlab-codequality": "json"}
 
 
 def render(format_name: str, report: Report, *, color: bool = False) -> str:
-    module = importlib.import_module(f"policygate.reporters.{format_name}_report")
+    module = importlib.import_module(
+        f"policygate.reporters.{format_name.replace('-', '_')}_report")
     text = module.render(report, color=color)
     if format_name not in _SYNTAX:
         return text

@@ -42,6 +42,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "findings": [finding_to_json(finding) for finding in report.findings],
         "suppressed": [finding_to_json(finding) for finding in report.suppressed],
         "failures": list(report.failures),
+        **({"rego_engine": report.rego_engine} if report.rego_engine else {}),
     }
 
 

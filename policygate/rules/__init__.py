@@ -10,9 +10,19 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policygate.model import Severity, Violation
+
+if TYPE_CHECKING:
+    from policygate.namespaces import NamespacePolicy
+    from policygate.podspecs.declared import DeclaredPaths
+
+
+def _namespace_policy() -> NamespacePolicy:
+    from policygate.namespaces import NamespacePolicy
+
+    return NamespacePolicy()
 
 # One module per rule (yamllint-style); the order is the order of `policygate rules`.
 _RULE_MODULES = (
@@ -21,10 +31,10 @@ _RULE_MODULES = (
     "pss.proc_mount", "pss.seccomp_unconfined", "pss.sysctls", "pss.host_probes",
     "pss.volume_types", "pss.privilege_escalation", "pss.run_as_non_root",
     "pss.run_as_user", "pss.seccomp_required", "pss.restricted_capabilities",
-    "pss.restricted_proc_mount",
+    "pss.restricted_proc_mount", "pss.namespace_admission",
     "images.invalid_reference", "images.untrusted_registry", "images.not_pinned",
     "images.latest_tag", "actions.not_pinned", "gitops.untrusted_source",
-    "gitops.unpinned_revision",
+    "gitops.unpinned_revision", "kubernetes.assumed_pod_spec", "kubernetes.unserved_api_version",
 )
 
 
@@ -58,6 +68,10 @@ class RuleContext:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Config sections owned by rule families (`images:`, ...), validated by the schema.
     sections: dict[str, Any] = field(default_factory=dict)
+    # `kubernetes.pod_spec_paths`: where the team's own kinds keep their pod specs.
+    pod_spec_paths: DeclaredPaths | None = None
+    # Pod Security levels per namespace (config, Namespace objects, before the change).
+    namespaces: NamespacePolicy = field(default_factory=lambda: _namespace_policy())
 
     def pss_at_least(self, major: int, minor: int) -> bool:
         return self.pss_version is None or self.pss_version >= (major, minor)
@@ -93,6 +107,9 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "parse/invalid-encoding": (Severity.ERROR, "the file is not valid UTF-8 (or BOM-marked UTF-16/32)"),
     "parse/binary-file": (Severity.NOTE, "binary content in a file that should be text; skipped"),
     "parse/duplicate-key": (Severity.WARNING, "a mapping repeats a key; Kubernetes keeps only the last"),
+    "parse/ambiguous-merge": (Severity.WARNING, "a `<<` merge key after an explicit key: kubectl, "
+                                                "Helm and Argo CD read the merged value, kustomize "
+                                                "the explicit one; both are judged"),
     "parse/limit-exceeded": (Severity.ERROR, "a file exceeds a size, document, depth or alias limit"),
     "parse/unreadable": (Severity.ERROR, "the file could not be read"),
     "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "

@@ -51,6 +51,14 @@ def explain_rule(rule_id: str) -> str | None:
     level = f", Pod Security Standards {entry.level} level" if entry.level else ""
     parts = [f"{entry.id}: {entry.summary}",
              f"Default severity: {entry.severity}{level}", ""]
+    if entry.level:
+        parts += [textwrap.fill(
+            f"Level: an error in namespaces that enforce {entry.level} or stricter, a warning "
+            f"or note where the warn or audit level covers it. A namespace's level comes from "
+            f"pss.namespaces in .policygate.yaml, else from its Namespace's "
+            f"pod-security.kubernetes.io/enforce (and -version, warn, audit) labels in the "
+            f"scan, else from pss.level / pss.warn_level; each finding says which applied.", 88),
+            ""]
     if entry.doc is not None:
         parts += ["Why:", textwrap.fill(entry.doc.rationale, 88), "",
                   "Fails:", _block(entry.doc.bad), "", "Passes:", _block(entry.doc.good), "",

@@ -6,6 +6,7 @@ from typing import Any
 import yaml
 
 from policygate.approvals.codeowners import parse_codeowners
+from policygate.approvals.codeowners_gitlab import parse_gitlab_codeowners
 from policygate.approvals.context import context_from_json
 from policygate.approvals.evaluate import ApprovalResult, evaluate
 from policygate.approvals.facts import ChangeFacts
@@ -37,10 +38,14 @@ def approved(user: str, commit: str = HEAD, at: str = "2026-11-20T10:00:00Z",
 def judge(approvals: dict[str, Any], context: dict[str, Any], codeowners: str | None = None,
           resources: tuple[ResourceId, ...] | None = (), policy_changed: bool = False
           ) -> ApprovalResult:
+    """Judge `context` (its `platform` decides how `codeowners` is read)."""
     config = parse_config(yaml.safe_dump({"approvals": approvals}).encode(), ".policygate.yaml")
     parsed = approval_config(config)
     assert parsed is not None
-    owners = parse_codeowners(codeowners, ".github/CODEOWNERS") if codeowners else None
+    if context.get("platform") == "gitlab":
+        owners = parse_gitlab_codeowners(codeowners, "CODEOWNERS") if codeowners else None
+    else:
+        owners = parse_codeowners(codeowners, ".github/CODEOWNERS") if codeowners else None
     facts = ChangeFacts(context_from_json(context), resources, policy_changed, owners,
                         parsed.teams)
     return evaluate(parsed, facts)

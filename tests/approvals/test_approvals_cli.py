@@ -124,3 +124,38 @@ def test_through_github_with_an_unreadable_team(repo, fake_github, monkeypatch):
            "`approvals.teams`" in run.stdout
     team_calls = fake_github.calls("teams.get")
     assert team_calls and all(call.status == 404 for call in team_calls)
+
+
+GITLAB_GATE = """\
+approvals:
+  rules:
+    - name: owners
+      requires: {count: 0, codeowners: true}
+  teams: {acme/dba: [dan, dora], acme/platform: [pat]}
+"""
+GITLAB_OWNERS = "* @acme/platform\n\n[Database][2] @acme/dba\ndeploy/prod/\n\n^[Docs] @writer\n*.md\n"
+
+
+def test_a_gitlab_context_is_judged_with_gitlab_codeowners_sections_and_counts(tmp_path):
+    """`platform: gitlab` in the file: CODEOWNERS is read with GitLab's rules (the same
+    file under GitHub's rules would read `[Database][2]` as an invalid pattern)."""
+    repository = Repo(tmp_path / "gitops")
+    base = repository.commit({".policygate.yaml": GITLAB_GATE, "CODEOWNERS": GITLAB_OWNERS,
+                              "deploy/prod/web.yaml": WEB}, "base")
+    repository.git("checkout", "-q", "-b", "feature")
+    head = repository.commit({"deploy/prod/web.yaml": WEB.replace("'1'", "'2'")}, "change")
+    repository.base, repository.head = base, head
+
+    def judge(*approvers: str):
+        return run_cli("approvals", "--pr-context", context(
+            repository, approvers, platform="gitlab", repository="acme/infra/gitops",
+            files=[{"path": "deploy/prod/web.yaml", "status": "modified"}]),
+            cwd=repository.root)
+
+    one = judge("pat", "dan")
+    assert one.exit_code == 1
+    assert ("needs 2 code owner approvals (1 more) for [Database] deploy/prod/ "
+            "(deploy/prod/web.yaml; acme/dba)") in one.stdout
+    assert "invalid-codeowners" not in one.stdout
+    assert judge("pat", "dan", "dora").exit_code == 0
+    assert judge("dan", "dora").exit_code == 1        # the unnamed section still needs pat

@@ -1,3 +1,3 @@
-"""The OPA fixtures of the Rego tests (a fake OPA server backed by regopy, a real `opa`
-where one is installed), shared so Gatekeeper runs on every backend the same way."""
-from tests.rego.conftest import fake_opa, real_opa  # noqa: F401  (pytest fixtures)
+"""The OPA fixtures of the Rego tests (an OPA server backed by the real OPA engine, the
+installed in-process engines), shared so Gatekeeper runs on every engine the same way."""
+from tests.rego.conftest import backend, engine, opa_server  # noqa: F401  (pytest fixtures)

@@ -1,6 +1,6 @@
 """A check without `gatekeeper:` pays nothing for it: policygate.gatekeeper is not
-imported; with it, regopy still stays out of the main process (it runs in the forked
-helper)."""
+imported; with it, the Rego engines still stay out of the main process (they run in the
+forked worker)."""
 from __future__ import annotations
 
 import subprocess
@@ -15,7 +15,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-loaded = sorted(m for m in sys.modules if m in ("regopy", "jsonschema", "opa_client")
+loaded = sorted(m for m in sys.modules if m in ("opa_bindings", "regorus", "jsonschema", "opa_client")
                 or m.startswith("policygate.gatekeeper"))
 print(code, ",".join(loaded) or "-", file=sys.stderr)
 """
@@ -32,10 +32,12 @@ def test_check_without_gatekeeper_config_imports_none_of_it(write):
     assert _imported(root, "check", "cm.yaml") == "0 -"
 
 
-def test_check_with_gatekeeper_keeps_regopy_out_of_the_main_process(write):
+def test_check_with_gatekeeper_keeps_the_engines_out_of_the_main_process(write, engine):
     root = write({"cm.yaml": obj("v1", "ConfigMap", "a", "x"),
                   "policy/flag.yaml": documents(template("K8sFlag", FLAG),
                                                 constraint("K8sFlag", "f"))})
-    code, loaded = _imported(root, "check", "--gatekeeper", "policy", "cm.yaml").split(" ")
+    code, loaded = _imported(root, "check", "--engine", engine, "--gatekeeper", "policy",
+                             "cm.yaml").split(" ")
     assert code == "1"
-    assert "regopy" not in loaded.split(",") and "policygate.gatekeeper.engine" in loaded
+    assert "opa_bindings" not in loaded.split(",") and "regorus" not in loaded.split(",")
+    assert "policygate.gatekeeper.engine" in loaded.split(",")

@@ -211,11 +211,17 @@ def test_every_problem_is_listed_and_nothing_is_checked(write):
      "gatekeeper: no ConstraintTemplates found in policy"),
     ({".policygate.yaml": "gatekeeper:\n  dir: [policy]\n"}, (),
      ".policygate.yaml:2:3: unknown key 'dir' in `gatekeeper` — did you mean 'dirs'? (valid "
-     "keys: dirs, engine, from_repo, opa_retries, opa_tls_verify, opa_token_env, opa_url, "
+     "keys: dirs, from_repo, opa_retries, opa_tls_verify, opa_token_env, opa_url, "
      "timeouts, user_info)"),
-    ({".policygate.yaml": "gatekeeper:\n  dirs: [policy]\n  engine: opa\n",
+    ({".policygate.yaml": "gatekeeper:\n  dirs: [policy]\nrego:\n  engine: server\n",
       "policy/t.yaml": template("K8sFlag")}, (),
-     "gatekeeper.engine is opa but no OPA server is set: add gatekeeper.opa_url or --opa-url URL"),
+     "the Rego engine is server but no OPA server is set: add --opa-url URL or "
+     "gatekeeper.opa_url"),
+    ({".policygate.yaml": "gatekeeper:\n  dirs: [policy]\n  opa_url: http://127.0.0.1:1\n"
+                          "rego:\n  engine: opa\n",
+      "policy/t.yaml": template("K8sFlag")}, (),
+     "the Rego engine is opa (in-process) but an OPA server is set (gatekeeper.opa_url): "
+     "drop one, or use --engine server"),
 ])
 def test_configuration_mistakes_are_errors(write, files, args, message):
     root = write({**files, "cm.yaml": obj("v1", "ConfigMap", "a", "x")})

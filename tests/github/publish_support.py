@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policygate.approvals.context import PullRequestContext, Ref
-from policygate.github.diffmap import DiffIndex
-from policygate.github.headfiles import ChangeSetReader
+from policygate.review.diffmap import DiffIndex
+from policygate.review.headfiles import ChangeSetReader
 from policygate.model import Finding, Location, ResourceId, Severity
 from policygate.sources.changes import ChangeSet, load_sources, range_changes
 from policygate.sources.git import Git

@@ -14,7 +14,8 @@ from tests.github.fake_state import fake_sha
 
 HEAD, BASE = fake_sha("head"), fake_sha("base")
 DOCUMENT = {
-    "version": 1, "repository": "acme/gitops", "number": 42, "author": "dave",
+    "version": 1, "platform": "github", "repository": "acme/gitops", "number": 42,
+    "author": "dave",
     "base": {"ref": "main", "sha": BASE}, "head": {"ref": "feat", "sha": HEAD},
     "labels": ["prod"],
     "files": [{"path": "deploy/prod/web.yaml", "status": "modified", "previous_path": None},
@@ -93,8 +94,8 @@ def broken(path: tuple, value) -> dict:
     (broken(("files", 0, "mode"), "100644"),
      "$.files[0].mode: unknown key (allowed: path, previous_path, status)"),
     (broken(("approvals",), []), "$.approvals: unknown key (allowed: author, base, commits, "
-     "files, files_truncated, head, labels, number, repository, reviews, team_errors, teams, "
-     "version)"),
+     "files, files_truncated, head, labels, number, platform, repository, reviews, team_errors, "
+     "teams, version)"),
     (broken(("reviews", 0, "state"), "LGTM"), "$.reviews[0].state: 'LGTM' is not one of "
      "APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING"),
     (broken(("version",), 2), "$.version: 2 is not supported (expected 1)"),

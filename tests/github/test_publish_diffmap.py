@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from policygate.github.diffmap import DiffIndex, fetch_diff
+from policygate.github.diff import fetch_diff
+from policygate.review.diffmap import DiffIndex
 from tests.github.fake_diff import parse_hunks
 from tests.github.publish_support import REPO, lines, make_pr
 

@@ -114,7 +114,7 @@ def test_login_of_a_token_that_may_not_ask_is_the_actions_bot(fake_github, clien
 def test_importing_the_publishers_loads_no_http_stack():
     code = ("import sys\n"
             "import policygate.github.checks, policygate.github.status, policygate.github.review,"
-            " policygate.github.sticky, policygate.github.diffmap, policygate.github.headfiles\n"
+            " policygate.github.sticky, policygate.review.diffmap, policygate.review.headfiles\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('github', 'requests', 'urllib3', 'jsonschema')))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -7,8 +7,8 @@ escape from a code span or a table row.
 from __future__ import annotations
 
 from policygate.baseline import fingerprint
-from policygate.github.comment_text import BODY_LIMIT, finding_comment
-from policygate.github.markers import read_finding_marker
+from policygate.review.comment_text import BODY_LIMIT, finding_comment
+from policygate.review.markers import read_finding_marker
 from policygate.github.review import ReviewOptions, publish_review
 from policygate.model import Finding, Location, Report, ResourceId, Severity
 from tests.github.publish_support import lines, make_pr

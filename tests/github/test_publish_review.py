@@ -10,7 +10,7 @@ import pytest
 
 from policygate.baseline import fingerprint
 from policygate.github.api import connect
-from policygate.github.comment_text import finding_comment
+from policygate.review.comment_text import finding_comment
 from policygate.github.review import ReviewOptions, publish_review
 from policygate.model import Report, Severity
 from tests.github.clients import FAST

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from policygate.github.markers import sticky_marker
+from policygate.review.markers import sticky_marker
 from policygate.github.sticky import StickyOptions, publish_sticky, sticky_body
 from policygate.model import Report, Severity
 from tests.github.publish_support import NUMBER, REPO, finding, plain_pr

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policygate.github.review import ReviewOptions, publish_review
-from policygate.github.suggestions import Suggestion, suggest
+from policygate.review.suggestions import Suggestion, suggest
 from policygate.model import Finding, Location, Report, Severity, parse_path
 from policygate.runner import CheckOptions, run_checks
 from tests.github.publish_support import make_pr

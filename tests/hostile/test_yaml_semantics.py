@@ -39,7 +39,7 @@ def test_unsafe_tags_are_never_executed(write, tmp_path):
     text = (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: !!python/object/apply:os.system "
             f"['touch {marker}']\n")
     result = privileged_findings(write({"evil.yaml": text}))
-    assert result == [("parse/invalid-yaml", 4)]
+    assert result == []  # read as plain data, like go-yaml: a list where a name should be
     assert not marker.exists()
 
 

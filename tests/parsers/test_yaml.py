@@ -106,10 +106,12 @@ def test_timestamps_stay_strings_like_in_kubernetes():
 
 
 def test_unsafe_tags_are_never_constructed():
+    """go-yaml reads a tag it does not know as the plain node; so does the gate (kubectl
+    would apply this document), and nothing is ever called."""
     text = "apiVersion: v1\nkind: Pod\nx: !!python/object/apply:os.system ['echo pwned']\n"
     parsed = parse_yaml(text, "evil.yaml", Limits())
-    assert parsed.documents == []
-    assert [(f.rule, f.location.line) for f in parsed.findings] == [("parse/invalid-yaml", 3)]
+    assert parsed.findings == []
+    assert parsed.documents[0].data == {"apiVersion": "v1", "kind": "Pod", "x": ["echo pwned"]}
 
 
 BILLION_LAUGHS = "\n".join(

@@ -1,69 +1,48 @@
-"""Rego test fixtures: the fake OPA server, a real `opa` when one is installed, and a
-`check` helper that runs the real CLI on any backend."""
+"""Rego test fixtures: an OPA server backed by the real OPA engine, the engines to run
+the same cases on, and a `check` helper that runs the real CLI."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from policygate.rego.choice import IN_PROCESS, installed
 from tests.conftest import Run, run_cli
-from tests.rego.fake_opa import FakeOpa
+from tests.rego.opa_server import OpaServer
+
+# The in-process engines installed here, each tested; CI installs both (.ci/run).
+ENGINES = [name for name in IN_PROCESS if installed(name)]
 
 
 @pytest.fixture
-def fake_opa() -> Iterator[FakeOpa]:
-    server = FakeOpa()
+def opa_server() -> Iterator[OpaServer]:
+    server = OpaServer()
     try:
         yield server
     finally:
         server.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def real_opa() -> Iterator[str]:
-    """A real `opa run --server`; skipped where the binary is not installed."""
-    binary = shutil.which("opa")
-    if binary is None:
-        pytest.skip("the `opa` binary is not on PATH")
-    port = _free_port()
-    process = subprocess.Popen([binary, "run", "--server", f"--addr=127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-BACKENDS = ["regopy", "opa-fake", "opa-real"]
-
-
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[*ENGINES, "server"])
 def backend(request: pytest.FixtureRequest) -> list[str]:
-    """Extra `check` arguments selecting one backend; the same cases run on each."""
-    if request.param == "regopy":
-        return []
-    if request.param == "opa-fake":
-        return ["--opa-url", request.getfixturevalue("fake_opa").url]
-    return ["--opa-url", request.getfixturevalue("real_opa")]
+    """Extra `check` arguments selecting one engine; the same cases run on each."""
+    if request.param == "server":
+        return ["--opa-url", request.getfixturevalue("opa_server").url]
+    return ["--engine", request.param]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each installed in-process engine."""
+    return request.param
+
+
+def notes(backend: list[str]) -> str:
+    """What a run on this engine says on stderr by itself: regorus says it is not OPA."""
+    from policygate.rego.choice import regorus_notice
+
+    return f"policygate: note: {regorus_notice()}\n" if backend[-1:] == ["regorus"] else ""
 
 
 def check(root: Path, *args: str) -> Run:

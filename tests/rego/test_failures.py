@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import run_cli
 from tests.rego.conftest import check, findings
+from tests.rego.crashes import SLOW_RULE, WorkerKiller
 
 POD = """apiVersion: v1
 kind: Pod
@@ -25,7 +27,7 @@ deny contains sprintf("pod %s", [input.metadata.name]) if input.kind == "Pod"
 
 @pytest.mark.parametrize(("policy", "expected"), [
     ("package main\n\ndeny contains msg if {\n  msg := \"x\"\n  input.kind ==\n}\n",
-     "policy/bad.rego:5:14: rego_parse_error: "),
+     "policy/bad.rego:6:1: rego_parse_error: unexpected } token"),
     ("package main\n\ndeny contains msg if {\n  msg := nosuch_check(input.kind)\n}\n",
      "policy/bad.rego:4:10: rego_type_error: undefined function nosuch_check"),
     ("package main\n\ndeny contains msg if {\n  input.kind == \"Pod\"\n}\n",
@@ -35,70 +37,139 @@ deny contains sprintf("pod %s", [input.metadata.name]) if input.kind == "Pod"
 ])
 def test_compile_errors_exit_2_with_file_line_and_column(write, policy, expected):
     root = write({"policy/bad.rego": policy, "policy/good.rego": FLAG_PODS, "pod.yaml": POD})
-    run = check(root, "--policy", "policy", "pod.yaml")
+    run = check(root, "--policy", "policy", "--engine", "opa", "pod.yaml")
     assert run.exit_code == 2
     assert run.stdout == ""
     assert run.stderr.startswith(f"policygate: error: {expected}"), run.stderr
 
 
-def test_compile_errors_on_the_server_name_the_file_line(write, fake_opa):
+def test_regorus_reports_an_unknown_function_when_the_rule_runs(write):
+    """regorus checks a rule when it evaluates it: not a compile error as on OPA, but an
+    error finding on each document that reaches the call — never a silent pass."""
+    policy = ("package main\n\ndeny contains msg if {\n  input.kind == \"Pod\"\n"
+              "  msg := nosuch_check(input.kind)\n}\n")
+    job = POD.replace("kind: Pod", "kind: Job")
+    root = write({"policy/bad.rego": policy, "pod.yaml": POD, "job.yaml": job})
+    run = check(root, "--policy", "policy", "--engine", "regorus", "pod.yaml", "job.yaml")
+    assert run.exit_code == 1
+    assert [(f["rule"], f["file"], f["message"].split(";")[0]) for f in run.json()["findings"]] == [
+        ("rego/runtime-error", "pod.yaml", "runtime error in data.main.deny (policy/bad.rego): "
+                                           "policy/bad.rego:5:22: could not find function "
+                                           "nosuch_check")]
+    assert "run with --engine opa" in run.json()["findings"][0]["message"]
+
+
+def test_compile_errors_on_the_server_name_the_file_line(write, opa_server):
     root = write({"policy/bad.rego": "package main\n\ndeny contains msg if {\n  msg := nosuch(1)\n}\n",
                   "pod.yaml": POD})
-    run = check(root, "--policy", "policy", "--opa-url", fake_opa.url, "pod.yaml")
+    run = check(root, "--policy", "policy", "--opa-url", opa_server.url, "pod.yaml")
     assert run.exit_code == 2
     assert run.stderr.startswith("policygate: error: policy/bad.rego:4:10: rego_type_error: "
                                  "undefined function nosuch"), run.stderr
-    assert fake_opa.policies == {}  # nothing left behind
+    assert opa_server.policies == {}  # nothing left behind
 
 
-def _nested(depth: int) -> str:
-    return "[" * depth + "]" * depth
+CRASHER = f"""package main
 
+deny contains "judged" if input.kind == "ConfigMap"
 
-CRASHER = """package main
-
-deny contains "the blob parses" if {
-  json.unmarshal(input.data.blob)
-}
+deny contains "slow" if {{
+  input.metadata.name == "slow"
+  {SLOW_RULE}
+}}
 """
 
 
-def test_engine_crash_is_a_failure_naming_policy_and_document_and_the_scan_goes_on(write):
-    crashing = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata:\n  blob: '{_nested(200_000)}'\n"
-    fine = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flat}\ndata:\n  blob: '[1]'\n"
-    root = write({"policy/crash.rego": CRASHER, "a.yaml": crashing, "b.yaml": fine})
-    run = check(root, "--policy", "policy", "a.yaml", "b.yaml")
+def test_engine_crash_is_a_failure_naming_the_document_and_the_scan_goes_on(write, engine):
+    slow = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow}\n"
+    fine = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flat}\n"
+    root = write({"policy/crash.rego": CRASHER, "a.yaml": slow, "b.yaml": fine})
+    with WorkerKiller() as killer:
+        run = check(root, "--policy", "policy", "--engine", engine, "a.yaml", "b.yaml")
+    assert killer.killed
     assert run.exit_code == 2
-    assert findings(run) == [("rego/main", "error", "b.yaml", 1, "the blob parses")]
-    assert ("policygate: error: the regopy engine failed in data.main.deny (policy/crash.rego) "
-            "on a.yaml document 1 (ConfigMap/deep): regopy crashed (SIGSEGV)") in run.stderr
-    # The compliant negative: without the hostile document the same policy passes cleanly.
-    assert check(root, "--policy", "policy", "b.yaml").exit_code == 1
+    assert findings(run) == [("rego/main", "error", "b.yaml", 1, "judged")]
+    assert (f"policygate: error: the {engine} engine failed on a.yaml document 1 (ConfigMap/"
+            f"slow): {engine} crashed (SIGKILL)") in run.stderr
+    # The compliant negative: without the crash the same policy judges both documents.
+    assert check(root, "--policy", "policy", "--engine", engine, "b.yaml").exit_code == 1
 
 
-SLOW = """package main
+SLOW = f"""package main
 
-deny contains "slow" if {
-  count([x | some x in numbers.range(1, 3000); some y in numbers.range(1, 3000); x == y]) < 0
-}
+deny contains "slow" if {{
+  {SLOW_RULE}
+}}
 """
 
 
-def test_a_slow_policy_hits_the_time_limit_and_is_named(write):
+def test_a_slow_policy_hits_the_time_limit_and_is_named(write, engine):
     root = write({"policy/slow.rego": SLOW, "pod.yaml": POD,
-                  ".policygate.yaml": "policies:\n  dirs: [policy]\n  timeouts: {document: 0.5}\n"})
+                  ".policygate.yaml": f"policies:\n  dirs: [policy]\n  timeouts: {{document: 0.5}}\n"
+                                      f"rego:\n  engine: {engine}\n"})
     run = check(root, "pod.yaml")
     assert run.exit_code == 2
-    assert ("data.main.deny (policy/slow.rego) took longer than 0.5s (policies.timeouts.document) "
-            "on pod.yaml document 1 (Pod/web)") in run.stderr
+    assert ("policygate: error: the policies took longer than 0.5s (policies.timeouts.document) "
+            "on pod.yaml document 1 (Pod/web); evaluation stopped: make the policy faster or "
+            "raise the limit") in run.stderr
 
 
-RUNTIME_ERROR = """package main
+CONFLICT = """package main
+
+size := 1 if input.metadata.name
+size := 2 if input.kind
 
 deny contains msg if {
-  msg := object.get(input, "kind", "x") + 1
+  msg := sprintf("size %v", [size])
+}
+
+warn contains "pod" if input.kind == "Pod"
+"""
+
+
+def test_a_runtime_error_is_an_error_finding_naming_rule_and_line(write, engine):
+    root = write({"policy/p.rego": CONFLICT, "pod.yaml": POD,
+                  "nameless.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {}\n"})
+    run = check(root, "--policy", "policy", "--engine", engine, "pod.yaml", "nameless.yaml")
+    assert run.exit_code == 1
+    where = {"opa": "policy/p.rego:3: eval_conflict_error: complete rules must not produce "
+                    "multiple outputs",
+             "regorus": "policy/p.rego:4:1: rule conflicts with rule at policy/p.rego:3:1"}
+    got = sorted((f["rule"], f["file"], f["message"].split("; this")[0])
+                 for f in run.json()["findings"])
+    assert got == [
+        ("rego/main", "nameless.yaml", "pod"), ("rego/main", "nameless.yaml", "size 2"),
+        ("rego/main", "pod.yaml", "pod"),
+        ("rego/runtime-error", "pod.yaml",
+         f"runtime error in data.main.deny (policy/p.rego): {where[engine]}")]
+
+
+BUILTIN_ERROR = """package main
+
+deny contains sprintf("replicas %v", [n]) if {
+  some value in input.data
+  n := to_number(value)
+  n > 3
 }
 """
+
+
+def test_a_builtin_error_is_undefined_on_opa_as_in_opa_eval_and_reported_on_regorus(write,
+                                                                                   engine):
+    """`to_number("many")` fails: `opa eval` makes that expression undefined and goes on
+    with the other values; OPA's bindings abort the query (strict), so policygate asks
+    again with the built-in made lenient. regorus cannot: it reports the error."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '5', b: many}\n"
+    root = write({"policy/p.rego": BUILTIN_ERROR, "c.yaml": config})
+    run = check(root, "--policy", "policy", "--engine", engine, "c.yaml")
+    assert run.exit_code == 1
+    messages = [f["message"] for f in run.json()["findings"]]
+    if engine == "opa":
+        assert messages == ["replicas 5"]
+    else:
+        assert len(messages) == 1 and messages[0].startswith(
+            "runtime error in data.main.deny (policy/p.rego): policy/p.rego:5:18: could not "
+            "parse string as number; this document was not judged by that rule")
 
 
 @pytest.mark.parametrize(("policy", "message"), [
@@ -144,7 +215,8 @@ def test_data_file_that_is_not_a_mapping_is_an_error(write):
 
 
 def test_engine_output_never_reaches_stdout(write):
-    """regopy prints its errors on fd 1; the JSON report must stay parseable."""
+    """Engines print (Rego `print`, Go and Rust panics) on fd 1/2; the JSON report must
+    stay parseable."""
     root = write({"policy/p.rego": FLAG_PODS, "pod.yaml": POD})
     run = check(root, "--policy", "policy", "pod.yaml")
     assert run.json()["summary"]["errors"] == 1
@@ -163,3 +235,31 @@ def test_data_files_are_read_with_the_manifest_limits(write):
     assert two.exit_code == 2
     assert "two.yaml:3:1: a data file must hold one document" in two.stderr
     assert check(root, "--policy", "policy", "--data", "ok.yaml", "pod.yaml").exit_code in (0, 1)
+
+
+NETWORK = """package main
+
+deny contains "blocked" if {
+  response := http.send({"method": "get", "url": "http://127.0.0.1:9/"})
+  response.status_code == 200
+}
+"""
+
+
+def test_network_builtins_are_refused_at_load_unless_allowed(write, engine):
+    mock = ('package main_test\n\nimport data.main\n\ntest_mocked if {\n'
+            '  count(main.deny) == 0 with http.send as {"status_code": 500}\n}\n')
+    root = write({"policy/p.rego": NETWORK, "pod.yaml": POD, "tests/t.rego": mock})
+    run = check(root, "--policy", "policy", "--engine", engine, "pod.yaml")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr.endswith(
+        "policygate: error: policy/p.rego:4:15: http.send reaches the network from a policy, "
+        "which a gate must not do; set rego.allow_network: true to allow it\n")
+    (root / ".policygate.yaml").write_text(f"rego:\n  allow_network: true\n  engine: {engine}\n")
+    allowed = check(root, "--policy", "policy", "pod.yaml")
+    # Allowed, the request is made; nothing listens on port 9, so there is no response
+    # (OPA: a failed built-in is undefined; regorus: undefined too) and no finding.
+    assert (allowed.exit_code, allowed.json()["findings"]) == (0, [])
+    # Unit tests may mock the call (`with http.send as …`): `policygate test` loads it.
+    tests = run_cli("test", "--engine", engine, "tests", "policy", cwd=root)
+    assert (tests.exit_code, tests.stdout.splitlines()[-1]) == (0, "PASS: 1/1")

@@ -1,6 +1,6 @@
-"""The pre-commit path without policies pays nothing for Rego: regopy, opa-python-client
-and requests are imported only when a policy set is configured (and regopy only in the
-engine's child process)."""
+"""The pre-commit path without policies pays nothing for Rego: the engines, opa-python-client
+and requests are imported only when a policy set is configured, and the engines (OPA's Go
+runtime, regorus) only in the worker process, after the fork — never in the main one."""
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +13,8 @@ try:
     main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-heavy = sorted(m for m in ("regopy", "opa_client", "requests", "policygate.rego.setup") if m in sys.modules)
+heavy = sorted(m for m in ("opa_bindings", "regorus", "opa_client", "requests",
+                           "policygate.rego.setup") if m in sys.modules)
 print(code, ",".join(heavy) or "-", file=sys.stderr)
 """
 
@@ -29,7 +30,8 @@ def test_check_without_policies_imports_no_rego_modules(write):
     assert _imported(root, "check", "cm.yaml") == "0 -"
 
 
-def test_check_with_policies_keeps_regopy_out_of_the_main_process(write):
+def test_check_with_policies_keeps_the_engines_out_of_the_main_process(write, engine):
     root = write({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
                   "policy/p.rego": 'package main\n\ndeny contains "cm" if input.kind == "ConfigMap"\n'})
-    assert _imported(root, "check", "--policy", "policy", "cm.yaml") == "1 policygate.rego.setup"
+    assert _imported(root, "check", "--engine", engine, "--policy", "policy", "cm.yaml") == \
+        "1 policygate.rego.setup"

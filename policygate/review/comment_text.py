@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from policygate.github.markers import finding_marker, review_marker
-from policygate.github.suggestions import Suggestion
+from policygate.review.markers import finding_marker, review_marker
+from policygate.review.suggestions import Suggestion
 from policygate.model import Finding, Report, format_path
 from policygate.reporters.markdown import cap, code_span, escape_text, table_cell
 from policygate.reporters.summary_report import SEVERITY_LABELS, headline

@@ -12,8 +12,9 @@ Where a finding goes (the first that applies):
 3. its line is in a hunk -> a line comment (a range, `start_line`..`line`, when its last
    line is in the same hunk: GitHub rejects a range across hunks);
 4. otherwise, a changed file -> a file-level comment naming the line.
-Each kind has a per-run budget (30 line comments per review request, 10 file comments,
-each a request of its own); the overflow is listed in the body, most severe first.
+Each kind has a budget (GitHub: 30 line comments per review request, 10 file comments,
+each a request of its own, per run; GitLab: discussions on the merge request, counting
+the ones that still stand); the overflow is listed, most severe first.
 
 Re-runs: a comment of ours with the same finding fingerprint at the same place is left
 as it is (edited if its text changed, e.g. a resolved note whose finding is back); a
@@ -29,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.baseline import fingerprint
-from policygate.github.comment_text import finding_comment
-from policygate.github.diffmap import DiffIndex
-from policygate.github.headfiles import FileReader
-from policygate.github.suggestions import suggest
+from policygate.review.comment_text import finding_comment
+from policygate.review.diffmap import DiffIndex
+from policygate.review.headfiles import FileReader
+from policygate.review.suggestions import suggest
 from policygate.model import Finding, Severity
 
 NOT_IN_DIFF = "not in a file this pull request changes"
@@ -43,15 +44,28 @@ REJECTED = "rejected by GitHub as a comment"
 
 
 @dataclass(frozen=True)
-class ReviewOptions:
+class PlanOptions:
+    """What placing findings needs; both platforms' publisher options extend it."""
     name: str = "policygate"                   # the check's name, also in every marker
+    max_comments: int = 30                     # line comments per run
+    max_file_comments: int = 10                # file-level comments per run
+    min_severity: Severity = Severity.NOTE     # findings below it are not reviewed
+    suggestions: bool = True
+    # A finding over several lines is commented as a range (GitHub); GitLab's API places a
+    # range by line codes, so there a finding is commented on its first line.
+    ranges: bool = True
+    # Whether our earlier comments that still stand use up the budget. GitHub: no, a run
+    # posts up to the budget in its one review; GitLab: yes, the budget caps discussions
+    # on the merge request, so a re-run with the same findings posts nothing.
+    count_earlier: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewOptions(PlanOptions):
+    """GitHub's review: PlanOptions plus the review event and cleanup."""
     event: str = "COMMENT"                     # or REQUEST_CHANGES (only when blocking)
     fail_on: Severity | None = Severity.ERROR
-    max_comments: int = 30                     # line comments per review request
-    max_file_comments: int = 10                # file-level comments (one request each)
-    min_severity: Severity = Severity.NOTE     # findings below it are not reviewed
     cleanup: str = "resolve"                   # stale comments: "resolve" (edit) or "delete"
-    suggestions: bool = True
     login: str | None = None                   # our account (an App: "<slug>[bot]"); None: ask
 
     def __post_init__(self) -> None:
@@ -129,8 +143,9 @@ class ReviewPlan:
 
 
 def plan_review(findings: Iterable[Finding], diff: DiffIndex, existing: Sequence[Existing],
-                options: ReviewOptions, head: FileReader | None = None) -> ReviewPlan:
+                options: PlanOptions, head: FileReader | None = None) -> ReviewPlan:
     plan = ReviewPlan()
+    standing = {True: 0, False: 0}             # earlier comments kept, by file_level
     earlier: dict[str, list[Existing]] = {}
     for comment in existing:
         earlier.setdefault(comment.fingerprint, []).append(comment)
@@ -149,13 +164,16 @@ def plan_review(findings: Iterable[Finding], diff: DiffIndex, existing: Sequence
                      None)
         if match is not None:
             used.add(match.id)
+            standing[match.file_level] += options.count_earlier
             if match.body == target.body:
                 plan.unchanged.append(match)
             else:
                 plan.updates.append((match, target.body))
-        elif target.line is not None and len(plan.inline) < options.max_comments:
+        elif target.line is not None and \
+                len(plan.inline) + standing[False] < options.max_comments:
             plan.inline.append(target)
-        elif target.line is None and len(plan.file_level) < options.max_file_comments:
+        elif target.line is None and \
+                len(plan.file_level) + standing[True] < options.max_file_comments:
             plan.file_level.append(target)
         else:
             plan.listed.append((finding, OVER_LINE_LIMIT if target.line is not None
@@ -177,7 +195,7 @@ def _ordered(findings: Iterable[Finding], floor: Severity) -> list[Finding]:
     return sorted(kept, key=lambda f: (-f.severity, f.sort_key()))
 
 
-def _target(finding: Finding, key: str, diff: DiffIndex, options: ReviewOptions,
+def _target(finding: Finding, key: str, diff: DiffIndex, options: PlanOptions,
             head: FileReader | None) -> Planned | str:
     """Where the finding's comment goes, or why it is only listed."""
     if finding.source == "approvals":
@@ -197,6 +215,6 @@ def _target(finding: Finding, key: str, diff: DiffIndex, options: ReviewOptions,
         return Planned(finding, key, finding.file, body, line=suggestion.line)
     body = finding_comment(options.name, key, finding)
     end = location.end_line
-    if end > location.line and diff.hunk(finding.file, end) == hunk:
+    if options.ranges and end > location.line and diff.hunk(finding.file, end) == hunk:
         return Planned(finding, key, finding.file, body, line=end, start_line=location.line)
     return Planned(finding, key, finding.file, body, line=location.line)

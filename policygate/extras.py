@@ -1,0 +1,25 @@
+"""Optional dependencies: import them where needed, or say in one line how to install them.
+
+The platform clients are extras (`gitops-policygate[gitlab]`), so `policygate check` on a
+laptop or in pre-commit never installs or imports them. A command that needs one that is
+missing fails with exit 2 and the exact install command instead of a traceback.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+DISTRIBUTION = "gitops-policygate"
+
+
+class MissingExtra(Exception):
+    """An optional dependency is not installed; str() is the one-line fix."""
+
+
+def require(module: str, extra: str, package: str) -> ModuleType:
+    """Import `module` (from PyPI `package`), or raise MissingExtra naming the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(f"{package} is not installed, and `policygate` needs it for this: "
+                           f"pip install '{DISTRIBUTION}[{extra}]'") from None
