@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node
 
-from policygate.parsers.yaml import source_lines
+from policygate.parsers.lines import source_lines
 
 
 @dataclass(frozen=True, slots=True)

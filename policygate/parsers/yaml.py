@@ -16,7 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.model import Document, Finding, Location, Severity
-from policygate.parsers.lines import GitLines, line_count, source_lines  # noqa: F401 (re-exported)
+from policygate.parsers.lines import GitLines, line_count
 from policygate.parsers.lists import expand_lists
 from policygate.parsers.merge import Divergence, differing, has_merge, merge_readings
 from policygate.parsers.tags import install_go_yaml_tags

@@ -74,13 +74,13 @@ def test_repository_attributes_and_config_do_not_hide_hunks(tmp_path):
     (repo.root / ".git/info/attributes").write_text("* binary\n")
     attributes = tmp_path / "global-attributes"
     attributes.write_text("* -diff\n")
+    section = ""
     for line in HIDING_CONFIG.format(attributes=attributes).splitlines():
         if "=" in line:
             key, value = (part.strip() for part in line.split("=", 1))
-            section = current
             repo.git("config", f"{section}.{key}", value)
         else:
-            current = line.strip("[] ")
+            section = line.strip("[] ")
     _both_ways(repo)
 
 

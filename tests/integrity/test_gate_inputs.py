@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import run_cli
+from tests.gitlab.mr_world import world  # noqa: F401 — the `world` fixture (GitLab)
 from tests.integrity.helpers import feature_repo, pod, pr_context
 
 BAD = pod("miner", hostPID="true")        # hostPID on line 7
@@ -264,3 +265,28 @@ def test_an_ordinary_change_is_not_a_gate_change(tmp_path):
     code, lines = _gate_change(tmp_path, "", {"deploy/web.yaml": "a: 1\n"},
                                {"deploy/web.yaml": "a: 2\n"})
     assert (code, lines) == (0, [])
+
+
+def test_gitlabs_named_config_comes_from_the_target_commit(world):
+    """`policygate mr --config`: the same class on GitLab (the world: a feature branch
+    that makes a pod privileged, tests/gitlab/mr_world.py)."""
+    import io
+
+    from policygate.gitlab.mr import MrRequest, run_mr
+    from policygate.runner import CheckOptions
+    from tests.gitlab.mr_world import FAST
+
+    gate = "pss: {warn_level: none}\n"
+    world.repo.git("checkout", "-q", "main")
+    world.repo.commit({"ci/gate.yaml": gate}, "named config")
+    world.repo.git("checkout", "-q", "feature")
+    world.repo.git("merge", "-q", "--no-edit", "main")
+    world.mr.base_sha = world.mr.start_sha = world.repo.git("rev-parse", "main").strip()
+    world.env["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = world.mr.base_sha
+    world.push({"ci/gate.yaml": gate + "rules: {pss: off}\n"}, "turn the rules off")
+    request = MrRequest(check=CheckOptions(select=("pss", "approval"), config_file="ci/gate.yaml"),
+                        reports=("text",), codequality_file=str(world.tmp / "cq.json"))
+    report = run_mr(request, env=world.env, out=io.StringIO(), say=lambda _: None,
+                    client_settings=FAST)
+    assert sorted((f.rule, f.file) for f in report.findings) == [
+        ("approval/policy-changed", "ci/gate.yaml"), ("pss/privileged", "deploy/web.yaml")]
