@@ -26,6 +26,7 @@ HIDING_CONFIG = """\
 [core]
     attributesFile = {attributes}
     quotePath = true
+    bigFileThreshold = 1
 [diff]
     noprefix = true
     mnemonicPrefix = true
