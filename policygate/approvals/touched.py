@@ -54,7 +54,7 @@ def touched_resources(root: Path, base: str, head: str,
         except GitError:
             return None
     views, _ = checked_views(git, changes.base, changes.head, changes.changes, _manifest,
-                             lambda path: True)
+                             lambda path: True, changes.take_listing())
     moved = {c.path for c in changes.changes if c.status in "RC"}
     own = {id(c) for c in changes.changes}
     sides: list[tuple[str, str, Ranges]] = []   # (blob, path, touched lines)

@@ -19,7 +19,8 @@ from policygate.parsers.yaml import Limits, limit_finding
 from policygate.sources.files import SourceFile, is_helm_template, printable, wanted
 from policygate.sources.views import View, checked_views
 from policygate.sources.git import (
-    DIFF_OPTIONS, EMPTY_TREE, Git, missing_base_message, missing_merge_base_message)
+    DIFF_OPTIONS, EMPTY_TREE, Git, Started, missing_base_message, missing_merge_base_message)
+from policygate.sources.tree import Tree
 
 
 @dataclass(slots=True)
@@ -34,6 +35,12 @@ class ChangeSet:
     base_sources: list[SourceFile] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
     views: list[View] = field(default_factory=list)  # the gate's view of each source
+    listing: Started | None = None             # the head's tree, listed in the background
+
+    def take_listing(self) -> Started | None:
+        """The background listing of the head, for the first reader (it is read once)."""
+        listing, self.listing = self.listing, None
+        return listing
 
     @property
     def deleted(self) -> list[str]:
@@ -65,20 +72,31 @@ def range_changes(git: Git, spec: str, pathspecs: Sequence[str]) -> ChangeSet:
     head_id = git.commit(head)
     if head_id is None:
         raise GitError(missing_base_message(head, git.is_shallow()))
-    base_id = git.commit(base)
-    if base_id is None:
-        raise GitError(missing_base_message(base, git.is_shallow()))
-    merge_base = git.merge_base(base_id, head_id)
-    if merge_base is None:
-        raise GitError(missing_merge_base_message(base, git.is_shallow()))
-    return ChangeSet(merge_base, head_id, _changes(git, (merge_base, head_id), pathspecs),
-                     tuple(pathspecs))
+    listing = Tree.list(git, head_id)  # for symlinks (sources.views), while the diff runs
+    try:
+        base_id = git.commit(base)
+        if base_id is None:
+            raise GitError(missing_base_message(base, git.is_shallow()))
+        merge_base = git.merge_base(base_id, head_id)
+        if merge_base is None:
+            raise GitError(missing_merge_base_message(base, git.is_shallow()))
+        return ChangeSet(merge_base, head_id, _changes(git, (merge_base, head_id), pathspecs),
+                         tuple(pathspecs), listing=listing)
+    except GitError:
+        listing.stop()
+        raise
 
 
 def staged_changes(git: Git, pathspecs: Sequence[str]) -> ChangeSet:
     """Index against HEAD (against the empty tree before the first commit)."""
-    return ChangeSet(git.commit("HEAD") or EMPTY_TREE, None,
-                     _changes(git, ("--cached",), pathspecs), tuple(pathspecs))
+    listing = Tree.list(git, None)
+    try:
+        return ChangeSet(git.commit("HEAD") or EMPTY_TREE, None,
+                         _changes(git, ("--cached",), pathspecs), tuple(pathspecs),
+                         listing=listing)
+    except GitError:
+        listing.stop()
+        raise
 
 
 def _wanted(path: str, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
@@ -103,7 +121,7 @@ def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
     file in a pull request costs nothing."""
     views, notes = checked_views(git, changes.base, changes.head, changes.changes,
                                  lambda path: _wanted(path, git.root, include, exclude),
-                                 _scope(changes.pathspecs))
+                                 _scope(changes.pathspecs), changes.take_listing())
     changes.notes.extend(notes)
     ids = [view.head_id for view in views]
     if with_base:

@@ -44,6 +44,41 @@ def git_environment() -> dict[str, str]:
     return environment
 
 
+class Started:
+    """A git command running in the background; `output()` waits for it. A thread drains
+    its output as it comes, so it never stalls on a full pipe while nobody reads (and no
+    temporary file, whose module costs more to import than the command takes)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], args: tuple[str, ...]) -> None:
+        import threading
+
+        self.process, self.args = process, args
+        self._chunks: list[bytes] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        self._chunks.append(self.process.stdout.read())
+
+    def output(self) -> bytes:
+        self._reader.join()
+        assert self.process.stderr is not None
+        stderr = self.process.stderr.read()
+        self.process.wait()
+        if self.process.returncode != 0:
+            message = stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(f"`git {' '.join(self.args[:3])}` failed: "
+                           f"{message[-1] if message else f'exit code {self.process.returncode}'}")
+        return b"".join(self._chunks)
+
+    def stop(self) -> None:
+        """For a run that ends before it needs the output."""
+        self.process.kill()
+        self._reader.join()
+        self.process.wait()
+
+
 class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -60,6 +95,15 @@ class Git:
             raise GitError(f"`git {' '.join(args[:3])}` failed: "
                            f"{message[-1] if message else f'exit code {process.returncode}'}")
         return process.stdout
+
+    def start(self, *args: str) -> Started:
+        """Run a command in the background (it overlaps the commands after it)."""
+        try:
+            process = subprocess.Popen([*_BASE_GIT, *args], cwd=self.root, env=self.environment,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        return Started(process, args)
 
     def commit(self, revision: str) -> str | None:
         output = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",

@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass
 
 from policygate.sources.diff import SUBMODULE_MODE, SYMLINK_MODE
-from policygate.sources.git import Git
+from policygate.sources.git import Git, Started
 
 _MAX_HOPS = 40  # Linux's limit on links followed while resolving one path
 
@@ -48,15 +48,21 @@ class Tree:
         self._targets: dict[str, str] | None = None
         self._directories: set[str] | None = None
 
-    @classmethod
-    def of_commit(cls, git: Git, commit: str) -> Tree:
-        return cls(git, git.run("ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0"))
+    @staticmethod
+    def list(git: Git, commit: str | None) -> Started:
+        """Start listing a commit's tree, or the index (None) as the next commit would
+        hold it (conflicted entries are left out: the caller reports them as unmerged)."""
+        if commit is None:
+            return git.start("ls-files", "-s", "-z")
+        return git.start("ls-tree", "-r", "-z", "--full-tree", commit)
 
     @classmethod
-    def of_index(cls, git: Git) -> Tree:
-        """The index as the next commit would hold it (conflicted entries are left out:
-        they are reported as unmerged by the caller)."""
-        return cls(git, git.run("ls-files", "-s", "-z").split(b"\0"), index=True)
+    def listed(cls, git: Git, listing: Started, index: bool) -> Tree:
+        return cls(git, listing.output().split(b"\0"), index=index)
+
+    @classmethod
+    def of_commit(cls, git: Git, commit: str) -> Tree:
+        return cls.listed(git, cls.list(git, commit), False)
 
     @staticmethod
     def _path(record: bytes) -> str:

@@ -22,7 +22,7 @@ from policygate.model import Finding
 from policygate.sources.diff import (
     NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, Hunk, parse_hunks)
 from policygate.sources.files import printable, skipped_note
-from policygate.sources.git import DIFF_OPTIONS, EMPTY_TREE, Git
+from policygate.sources.git import DIFF_OPTIONS, EMPTY_TREE, Git, Started
 from policygate.sources.tree import Resolved, Tree
 
 _REGULAR = ("100644", "100755")
@@ -69,16 +69,18 @@ def blob_hunks(git: Git, old: str, new: str) -> list[Hunk]:
 class _Trees:
     """The head and base trees, listed only when a view needs them."""
 
-    def __init__(self, git: Git, base: str, head: str | None) -> None:
+    def __init__(self, git: Git, base: str, head: str | None,
+                 listing: Started | None = None) -> None:
         self.git, self.base_commit, self.head_commit = git, base, head
+        self._listing = listing   # the head's listing, when the caller started it early
         self._head: Tree | None = None
         self._base: Tree | None = None
 
     @property
     def head(self) -> Tree:
         if self._head is None:
-            self._head = Tree.of_commit(self.git, self.head_commit) if self.head_commit \
-                else Tree.of_index(self.git)
+            listing = self._listing or Tree.list(self.git, self.head_commit)
+            self._head = Tree.listed(self.git, listing, self.head_commit is None)
         return self._head
 
     @property
@@ -126,13 +128,15 @@ def _link_view(link: str, changed: dict[str, FileChange], wanted: PathTest, tree
 
 
 def checked_views(git: Git, base: str, head: str | None, changes: list[FileChange],
-                  wanted: PathTest, in_scope: PathTest) -> tuple[list[View], list[Finding]]:
+                  wanted: PathTest, in_scope: PathTest, listing: Started | None = None
+                  ) -> tuple[list[View], list[Finding]]:
     """Views of every checked path the change touches, and notes on what is not followed.
 
     `wanted` says whether a path is checked; `in_scope` limits the links considered to the
     paths the run was asked about. The head's tree is listed to find its symlinks (a few
-    ms for 10,000 files); the base's only when there are some."""
-    trees = _Trees(git, base, head)
+    ms for 10,000 files; `listing` when the caller started it already); the base's only
+    when there are some."""
+    trees = _Trees(git, base, head, listing)
     views: list[View] = []
     notes: list[Finding] = []
     changed = {change.path: change for change in changes if not change.deleted}
