@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from policygate.model import Document, Finding
 
 if TYPE_CHECKING:
+    from yaml.nodes import Node
+
     from policygate.sources.diff import FileChange
 
 FILTER_MODES = ("resource", "added", "diff_context", "file", "nofilter", "new")
@@ -44,27 +46,17 @@ def _document_at(documents: list[Document], starts: list[int], line: int) -> Doc
 def _borrowed_spans(document: Document) -> list[tuple[int, int]]:
     """Lines outside the document that it reads through aliases: in a `kind: List` an
     item can alias an anchor written in another item, and editing the anchor changes it."""
-    from yaml.nodes import MappingNode, SequenceNode
-
+    from policygate.parsers.nodes import each_node
     from policygate.parsers.yaml import end_line
 
-    spans: list[tuple[int, int]] = []
-    seen: set[int] = set()
-    stack = [document.node] if document.node is not None else []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        line = node.start_mark.line + 1
-        if not document.start_line <= line <= document.end_line:
-            spans.append((line, end_line(node)))  # covers what is below it
-            continue
-        if type(node) is MappingNode:
-            stack.extend(child for pair in node.value for child in pair)
-        elif type(node) is SequenceNode:
-            stack.extend(node.value)
-    return spans
+    def inside(node: Node) -> bool:
+        return document.start_line <= node.start_mark.line + 1 <= document.end_line
+
+    if document.node is None:
+        return []
+    # Below a borrowed node nothing more is needed: its span covers what it holds.
+    return [(node.start_mark.line + 1, end_line(node))
+            for node in each_node(document.node, inside) if not inside(node)]
 
 
 def touched(document: Document, ranges: list[tuple[int, int]]) -> bool:

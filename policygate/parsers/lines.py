@@ -14,7 +14,9 @@ import re
 from bisect import bisect_right
 
 from yaml.error import Mark
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
+
+from policygate.parsers.nodes import each_node
 
 # What YAML takes for a line break and git does not (CRLF is one break for both).
 _EXTRA_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
@@ -53,20 +55,7 @@ class GitLines:
         return Mark(mark.name, mark.index, line, mark.index - start, None, None)
 
     def renumber(self, root: Node) -> None:
-        """Rewrite the marks of every node reachable from `root` (each node once, so an
-        alias-heavy graph costs what its text costs)."""
-        seen: set[int] = set()
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
+        """Rewrite the marks of every node reachable from `root`."""
+        for node in each_node(root):
             node.start_mark = self.mark(node.start_mark)
             node.end_mark = self.mark(node.end_mark)
-            if type(node) is MappingNode:
-                for key, value in node.value:
-                    stack.append(key)
-                    stack.append(value)
-            elif type(node) is SequenceNode:
-                stack.extend(node.value)
