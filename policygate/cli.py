@@ -23,11 +23,40 @@ class UsageError(click.UsageError):
     exit_code = EXIT_ERROR
 
 
+def emit(text: str, err: bool = False, nl: bool = True, syntax: str = "text") -> None:
+    """Print — never a GitHub workflow command (reporters.safe_lines): file names, rule
+    messages and arguments can come from a pull request."""
+    from policygate.reporters.safe_lines import defuse
+
+    click.echo(defuse(text, syntax), err=err, nl=nl)
+
+
 def fail(message: str) -> NoReturn:
     """A run that cannot happen: one line per problem on stderr, exit 2."""
     for line in message.splitlines():
-        click.echo(f"policygate: error: {line}", err=True)
+        emit(f"policygate: error: {line}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+class _Group(click.Group):
+    """Click reports bad usage itself, quoting arguments; that text is guarded too."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            code = super().main(*args, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            import io
+
+            shown = io.StringIO()
+            error.show(file=shown)
+            emit(shown.getvalue(), err=True, nl=False)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            emit("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def split_patterns(values: Iterable[str]) -> tuple[str, ...]:
@@ -53,13 +82,13 @@ def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
 
     from policygate.rego.choice import version_lines
 
-    click.echo(f"policygate, version {metadata.version('policygate')}")
+    emit(f"policygate, version {metadata.version('policygate')}")
     for line in version_lines():
-        click.echo(line)
+        emit(line)
     ctx.exit(0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
               help="Show the version and the Rego engines, and exit.")
 def main() -> None:
@@ -162,13 +191,13 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
     except RunError as error:
         fail(str(error))
     for notice in run.notices:
-        click.echo(f"policygate: note: {notice}", err=True)
+        emit(f"policygate: note: {notice}", err=True)
     report = run.report
     if write_baseline:
         from policygate.baseline import write_baseline as write
 
         count = write(Path(write_baseline), report.findings)
-        click.echo(f"policygate: wrote {count} findings to {write_baseline}", err=True)
+        emit(f"policygate: wrote {count} findings to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     _publish(report, formats, outputs)
     sys.exit(_exit_code(report, fail_on))
@@ -179,7 +208,7 @@ def _exit_code(report: Any, fail_on: str) -> int:
     from policygate.model import Severity
 
     for failure in report.failures:
-        click.echo(f"policygate: error: {failure}", err=True)
+        emit(f"policygate: error: {failure}", err=True)
     if report.failures:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.blocks(Severity.threshold(fail_on)) else EXIT_OK
@@ -208,7 +237,7 @@ def list_rules(format_name: str) -> None:
     """List every built-in rule: id, default severity, summary."""
     from policygate.rules.catalog import catalog, render_catalog
 
-    click.echo(render_catalog(catalog(), format_name), nl=False)
+    emit(render_catalog(catalog(), format_name), nl=False, syntax=format_name)
 
 
 @main.command()
@@ -220,7 +249,7 @@ def explain(rule: str) -> None:
     text = explain_rule(rule)
     if text is None:
         fail(f"unknown rule {rule!r} (see `policygate rules`)")
-    click.echo(text, nl=False)
+    emit(text, nl=False)
 
 
 @main.command()
@@ -235,7 +264,7 @@ def init(force: bool, target: str) -> None:
     if path.exists() and not force:
         fail(f"{target} already exists; use --force to overwrite it")
     path.write_text(starter_config(), encoding="utf-8")
-    click.echo(f"wrote {target}")
+    emit(f"wrote {target}")
 
 
 @main.command("test")
@@ -284,8 +313,8 @@ def test_command(dirs: tuple[str, ...], run_pattern: str | None, data_files: tup
              + (f" matching --run {run_pattern!r}" if run_pattern else "")
              + ": tests are rules named test_* (e.g. in *_test.rego files)")
     if name == "regorus":
-        click.echo(f"policygate: note: {regorus_notice()}", err=True)
-    click.echo(render(report, format_name), nl=False)
+        emit(f"policygate: note: {regorus_notice()}", err=True)
+    emit(render(report, format_name), nl=False, syntax=format_name)
     sys.exit(EXIT_OK if report.passed else EXIT_FINDINGS)
 
 
@@ -309,7 +338,7 @@ def verify(suites: tuple[str, ...], run_filter: str | None, engine: str | None,
         text, code = run_verify(suites or (".",), format_name, run_filter, engine, opa_url)
     except VerifyError as error:
         fail(str(error))
-    click.echo(text, nl=False)
+    emit(text, nl=False, syntax=format_name)
     sys.exit(code)
 
 
@@ -319,7 +348,7 @@ def verify(suites: tuple[str, ...], run_filter: str | None, engine: str | None,
 @click.option("--repo", metavar="OWNER/NAME", help="Read the PR from GitHub (with --pr).")
 @click.option("--pr", "number", type=click.IntRange(min=1), help="Pull request number.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Approval rules from this file instead of the base commit's config.")
+              help="Config file, read from the PR's base commit (default: .policygate.yaml).")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def approvals(context_file: str | None, repo: str | None, number: int | None,
@@ -338,11 +367,11 @@ def approvals(context_file: str | None, repo: str | None, number: int | None,
     if format_name == "json":
         payload = {"approvals": result_json(run.result),
                    "findings": [_finding_json(f) for f in run.findings]}
-        click.echo(json.dumps(payload, indent=2))
+        emit(json.dumps(payload, indent=2), syntax="json")
     else:
-        click.echo(render_tree(run.result), nl=False)
+        emit(render_tree(run.result), nl=False)
         for finding in run.findings:
-            click.echo(f"{finding.file}:{finding.location.line if finding.location else 1}: "
+            emit(f"{finding.file}:{finding.location.line if finding.location else 1}: "
                        f"{finding.severity} [{finding.rule}] {finding.message}")
     sys.exit(EXIT_OK if run.result.status == "approved" else EXIT_FINDINGS)
 
@@ -365,20 +394,16 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
 
     if bool(context_file) == bool(repo and number):
         raise UsageError("give either --pr-context FILE or --repo OWNER/NAME --pr N")
-    root = repo_root(Path.cwd().resolve())
-    from policygate.runner import RunError, load_local_config
+    from policygate.trusted import GateInputError
 
-    try:
-        override = load_local_config(config_file, root or Path.cwd()) if config_file else None
-    except RunError as error:
-        fail(str(error))
+    root = repo_root(Path.cwd().resolve())
     try:
         if context_file:
-            return setup_from_context(load_context_file(context_file), root, override)
+            return setup_from_context(load_context_file(context_file), root, config_file)
         from policygate.github.api import connect
 
-        return setup_from_github(connect(), repo or "", number or 0, root, override)
-    except (ContextFileError, ConfigError, GitError, GitHubError) as error:
+        return setup_from_github(connect(), repo or "", number or 0, root, config_file)
+    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError) as error:
         fail(str(error))
 
 
@@ -408,6 +433,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
     from policygate.github.pr import PrError, PrRequest, run_pr
     from policygate.runner import CheckOptions, RunError
     from policygate.sources import GitError
+    from policygate.trusted import GateInputError
 
     if bool(repo) != bool(number):
         raise UsageError("--repo and --pr go together")
@@ -417,8 +443,8 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
         reports=split_patterns([reports]) if reports else None, fail_on=fail_on, name=name,
         review_event=review_event, sarif_file=sarif_file)
     try:
-        report = run_pr(request, say=lambda line: click.echo(line, err=True))
-    except (PrError, RunError, GitHubError, GitError, ConfigError) as error:
+        report = run_pr(request, say=lambda line: emit(line, err=True))
+    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))
 
@@ -452,6 +478,7 @@ def mr(paths: tuple[str, ...], project: str | None, iid: int | None, reports: st
     from policygate.gitlab.mr import MrError, MrRequest, run_mr
     from policygate.runner import CheckOptions, RunError
     from policygate.sources import GitError
+    from policygate.trusted import GateInputError
 
     if bool(project) != bool(iid):
         raise UsageError("--project and --mr go together")
@@ -460,7 +487,8 @@ def mr(paths: tuple[str, ...], project: str | None, iid: int | None, reports: st
         project=project, iid=iid, reports=split_patterns([reports]) if reports else None,
         fail_on=fail_on, name=name, codequality_file=codequality_file)
     try:
-        report = run_mr(request, say=lambda line: click.echo(line, err=True))
-    except (MrError, RunError, GitLabError, GitError, ConfigError, MissingExtra) as error:
+        report = run_mr(request, say=lambda line: emit(line, err=True))
+    except (MrError, RunError, GitLabError, GitError, ConfigError, MissingExtra,
+            GateInputError) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))

@@ -35,7 +35,7 @@ def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[Document
                 else documents[0]
             finding = finding_for(violation, rule=engine.source, severity=Severity.ERROR,
                                   file=ref.file, resource=ref.resource, document=None,
-                                  source=engine.source)
+                                  source=engine.source, data=ref.data)
             per_file.setdefault(ref.file, []).append((ref, finding))
     by_name = {source.display: source for source in sources}
     for file, items in sorted(per_file.items()):

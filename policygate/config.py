@@ -67,6 +67,32 @@ class Config:
         return locate(self.document, path).line if self.document is not None else 1
 
 
+def normalize_path(path: str) -> str:
+    """One spelling per path: `./policy`, `policy/`, `policy//` and `x/../policy` are all
+    `policy` (the repository root is `.`), so a configured path matches the changed files
+    that git names without those decorations."""
+    import posixpath
+
+    return posixpath.normpath(path) if path else "."
+
+
+# Configured paths of the gate's own inputs: (section, key) lists normalised on load.
+_GATE_PATH_KEYS = (("policies", "dirs"), ("policies", "data"), ("gatekeeper", "dirs"),
+                   ("approvals", "gate_files"))
+
+
+def _normalized_sections(data: dict[str, Any]) -> dict[str, Any]:
+    sections = {key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
+                                                 "github", "gitlab", "diff", "actions", "gitops",
+                                                 "kubernetes", "rego", "render", "suppressions")
+                if key in data}
+    for section, key in _GATE_PATH_KEYS:
+        values = sections.get(section, {}).get(key)
+        if values:
+            sections[section] = {**sections[section], key: [normalize_path(v) for v in values]}
+    return sections
+
+
 def policy_paths(config: Config) -> tuple[str, ...]:
     """Files and directories the config loads policies from (Rego, data, Gatekeeper)."""
     policies = config.sections.get("policies") or {}
@@ -283,11 +309,7 @@ def parse_config(raw: bytes, display: str) -> Config:
         path=display, rules=rules, pss=dict(data.get("pss") or {}),
         include=tuple(paths.get("include") or ()), exclude=tuple(paths.get("exclude") or ()),
         limits=limits, exceptions=_exceptions(data.get("exceptions") or [], document, display),
-        document=document,
-        sections={key: data[key] or {} for key in ("images", "policies", "approvals", "gatekeeper",
-                                                    "github", "gitlab", "diff", "actions",
-                                                    "gitops", "kubernetes", "rego", "render")
-                  if key in data})
+        document=document, sections=_normalized_sections(data))
 
 
 def starter_config() -> str:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from policygate.model import Document, Finding
 
 if TYPE_CHECKING:
+    from yaml.nodes import Node
+
     from policygate.sources.diff import FileChange
 
 FILTER_MODES = ("resource", "added", "diff_context", "file", "nofilter", "new")
@@ -32,14 +34,36 @@ def _overlaps(ranges: Iterable[tuple[int, int]], first: int, last: int) -> bool:
     return any(start <= last and first <= end for start, end in ranges)
 
 
-def _document_span(documents: list[Document], starts: list[int], line: int
-                   ) -> tuple[int, int] | None:
-    """The lines of the document holding `line` (documents are in file order, so a
-    bisect keeps a file with thousands of documents and findings linear)."""
+def _document_at(documents: list[Document], starts: list[int], line: int) -> Document | None:
+    """The document holding `line` (documents are in file order, so a bisect keeps a
+    file with thousands of documents and findings linear)."""
     index = bisect_right(starts, line) - 1
     if index < 0 or line > documents[index].end_line:
         return None
-    return documents[index].start_line, documents[index].end_line
+    return documents[index]
+
+
+def _borrowed_spans(document: Document) -> list[tuple[int, int]]:
+    """Lines outside the document that it reads through aliases: in a `kind: List` an
+    item can alias an anchor written in another item, and editing the anchor changes it."""
+    from policygate.parsers.nodes import each_node
+    from policygate.parsers.yaml import end_line
+
+    def inside(node: Node) -> bool:
+        return document.start_line <= node.start_mark.line + 1 <= document.end_line
+
+    if document.node is None:
+        return []
+    # Below a borrowed node nothing more is needed: its span covers what it holds.
+    return [(node.start_mark.line + 1, end_line(node))
+            for node in each_node(document.node, inside) if not inside(node)]
+
+
+def touched(document: Document, ranges: list[tuple[int, int]]) -> bool:
+    """Did the change touch the document's lines, or an anchor it uses from elsewhere?"""
+    if _overlaps(ranges, document.start_line, document.end_line):
+        return True
+    return any(_overlaps(ranges, *span) for span in _borrowed_spans(document))
 
 
 def keep_changed(findings: list[Finding], mode: str, change: FileChange,
@@ -55,20 +79,24 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
     else:
         ranges = change.touched_lines()
     starts = [document.start_line for document in documents]
+    verdicts: dict[int, bool] = {}
     kept = []
     for finding in findings:
         if finding.location is None:
             kept.append(finding)
             continue
         line = finding.location.line
-        if mode == "resource":
-            span = _document_span(documents, starts, line)
-            if span is None:  # outside every resource (a syntax error): the file's problem
+        if mode != "resource":
+            if _overlaps(ranges, line, line):
                 kept.append(finding)
-                continue
-        else:
-            span = (line, line)
-        if _overlaps(ranges, *span):
+            continue
+        document = _document_at(documents, starts, line)
+        if document is None:  # outside every resource (a syntax error): the file's problem
+            kept.append(finding)
+            continue
+        if id(document) not in verdicts:
+            verdicts[id(document)] = touched(document, ranges)
+        if verdicts[id(document)]:
             kept.append(finding)
     return kept
 

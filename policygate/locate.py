@@ -6,6 +6,8 @@ the nearest existing parent, which is where the author has to add it.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.parsers.yaml import end_line
@@ -50,8 +52,27 @@ def value_node(document: Document, path: FieldPath) -> Node | None:
     return value
 
 
+def _within(document: Document, node: Node) -> bool:
+    return document.start_line <= node.start_mark.line + 1 <= document.end_line
+
+
+def _alias_item_line(document: Document, sequence: SequenceNode, index: int) -> int:
+    """The line of `- *alias`, item `index` of a sequence: the alias has no node (it is
+    its anchor's), so it is taken to follow the item before it on the next line — the
+    first item's line is the sequence's own, as is every item of a flow sequence."""
+    line = sequence.start_mark.line + 1
+    if index and not sequence.flow_style and _within(document, sequence.value[index - 1]):
+        line = max(line, end_line(sequence.value[index - 1]) + 1)
+    return min(line, document.end_line)
+
+
 def locate(document: Document, path: FieldPath) -> Location:
-    """Position of `path` in the document, or of its deepest existing prefix."""
+    """Position of `path` in the document, or of its deepest existing prefix.
+
+    The walk stops where the path leaves the document's lines: a value reached through
+    an alias lives at its anchor, which in a `kind: List` may be another item. The finding
+    then sits on the alias's key in this resource — where it was brought in — so filters,
+    suppressions and review comments attribute it to the resource that contains it."""
     node = document.node
     if node is None:
         positions = document.positions or {}
@@ -65,6 +86,11 @@ def locate(document: Document, path: FieldPath) -> Location:
         step = _child(value, element)
         if step is None:
             break
+        if not _within(document, step[0]):
+            if type(value) is SequenceNode and isinstance(element, int):
+                line = _alias_item_line(document, value, element)
+                return Location(line, value.start_mark.column + 1, line)
+            break
         anchor, value = step
     if anchor is node:
         line = node.start_mark.line + 1
@@ -77,14 +103,56 @@ def cap_message(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
+def _value_at(data: Any, path: FieldPath) -> Any:
+    for element in path:
+        if isinstance(data, dict):
+            data = data.get(element)
+        elif isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data):
+            data = data[element]
+        else:
+            return None
+    return data
+
+
+def _canonical(value: Any) -> str:
+    """One spelling per value, whatever the key order of its mappings."""
+    if isinstance(value, dict):
+        pairs = sorted((_canonical(key), _canonical(item)) for key, item in value.items())
+        return "{" + ",".join(f"{key}:{item}" for key, item in pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    return repr(value)
+
+
+_EVIDENCE_MAX = 200
+
+
+def evidence(data: Any, path: FieldPath, message: str) -> str:
+    """The offending value: what is at the finding's field (the image, the host path,
+    `true`), or its message when it names no field. Part of the fingerprint, so a
+    violation whose value changed — an allowed registry swapped for another, a log
+    directory widened to `/` — is a new violation, not the old one in the same place.
+    Long values are kept as their SHA-256 (hashlib is imported only then: the one-file
+    check does not pay for it)."""
+    text = _canonical(_value_at(data, path)) if path else " ".join(message.split())
+    if len(text) <= _EVIDENCE_MAX:
+        return text
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def finding_for(violation: Violation, *, rule: str, severity: Severity, file: str,
                 resource: ResourceId | None, document: Document | None,
-                source: str = "builtin", note: str = "") -> Finding:
+                source: str = "builtin", note: str = "", data: Any = None) -> Finding:
     """The one place a rule's or engine's violation becomes a finding.
 
-    Without a document (a result located later) the finding has no location yet; `note`
-    (which namespace level applied) is added to the message."""
+    Without a document (a result located later) the finding has no location yet, and
+    `data` is the document's data, for the evidence; `note` (which namespace level
+    applied) is added to the message."""
     return Finding(rule=violation.rule or rule, severity=violation.severity or severity,
                    message=cap_message(violation.message + note), file=file, resource=resource,
                    location=locate(document, violation.path) if document is not None else None,
-                   path=violation.path, source=source, fix=violation.fix)
+                   path=violation.path, source=source, fix=violation.fix,
+                   evidence=evidence(document.data if document is not None else data,
+                                     violation.path, violation.message))

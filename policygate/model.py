@@ -184,6 +184,8 @@ class Suppression:
     label: str | None = None    # e.g. "exception #2"
     owner: str | None = None
     expires: str | None = None
+    # A suppression a pull request added, honoured because these reviewers approved it.
+    approved_by: tuple[str, ...] = ()
 
     @property
     def origin(self) -> str:
@@ -192,8 +194,9 @@ class Suppression:
         return f"{where} ({self.label})" if self.label else where
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "reason": self.reason, "by": self.origin,
+        data = {"kind": self.kind, "reason": self.reason, "by": self.origin,
                 "owner": self.owner, "expires": self.expires}
+        return {**data, "approved_by": list(self.approved_by)} if self.approved_by else data
 
 
 @dataclass(slots=True)
@@ -209,6 +212,8 @@ class Finding:
     fix: str | None = None
     suppression: Suppression | None = None
     render: str | None = None   # the rendered directory (overlay, chart) it was found in
+    # The offending value (locate.evidence): part of the fingerprint.
+    evidence: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         line = self.location.line if self.location else 0

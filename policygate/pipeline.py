@@ -385,10 +385,11 @@ def _apply_decisions(report: Report, rule_set: RuleSet, scanned: set[str], full_
         report.findings = kept + settings.configure_all(problems)
         report.suppressed.extend(suppressed)
     if settings.baseline is not None:
-        from policygate.baseline import apply_baseline
+        from policygate.baseline import apply_baseline, outdated_note
 
-        report.findings, suppressed = apply_baseline(report.findings, settings.baseline,
-                                                     settings.baseline_path or "baseline")
+        origin = settings.baseline_path or "baseline"
+        report.findings, suppressed = apply_baseline(report.findings, settings.baseline, origin)
         report.suppressed.extend(suppressed)
+        report.findings += settings.configure_all(outdated_note(settings.baseline, origin))
     report.findings.sort(key=Finding.sort_key)
     report.suppressed.sort(key=Finding.sort_key)

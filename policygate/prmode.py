@@ -16,7 +16,7 @@ from policygate.approvals.rules import ApprovalConfig, approval_config
 from policygate.approvals.run import trusted_config
 from policygate.config import Config
 from policygate.sources.git import Git
-from policygate.trusted import BaseReader, GitBaseReader
+from policygate.trusted import BaseInputs, BaseReader, GitBaseReader, repo_path
 
 
 @dataclass(slots=True)
@@ -91,22 +91,40 @@ def referenced_teams(config: Config, reader: BaseReader) -> list[str]:
     return [t for t in dict.fromkeys(teams) if t not in approvals.teams]
 
 
+def named_config(config_file: str | None, reader: BaseReader, head: BaseReader | None,
+                 root: Path | None) -> Config:
+    """The config a pull-request run is judged by: `.policygate.yaml`, or the file named
+    with `--config` (the Action's `config:` input), read from the base commit. Only a file
+    outside the repository — on the runner, out of any pull request's reach — is read
+    from disk."""
+    if config_file is None:
+        return trusted_config(reader)
+    path = repo_path(config_file, root)
+    if path is None:
+        from policygate.config import load_config
+
+        return load_config(Path(config_file), config_file)
+    raw = BaseInputs(reader, head, root).read("--config", path)
+    return trusted_config(reader, path, raw)
+
+
 def setup_from_context(pr: PullRequestContext, root: Path | None,
-                       config: Config | None = None) -> PullRequestSetup:
+                       config_file: str | None = None) -> PullRequestSetup:
     ensure_commits(root, pr)
     reader = base_reader(root, pr)
-    return PullRequestSetup(pr, reader, config or trusted_config(reader), root,
-                            commit_reader(root, pr, pr.head.sha))
+    head = commit_reader(root, pr, pr.head.sha)
+    return PullRequestSetup(pr, reader, named_config(config_file, reader, head, root), root, head)
 
 
 def setup_from_github(client: object, repository: str, number: int, root: Path | None,
-                      config: Config | None = None) -> PullRequestSetup:
+                      config_file: str | None = None) -> PullRequestSetup:
     from policygate.github.facts import fetch_pr_context, read_teams
 
     pr = fetch_pr_context(client, repository, number)  # type: ignore[arg-type]
     ensure_commits(root, pr)
     reader = base_reader(root, pr, client)
-    config = config or trusted_config(reader)
+    head = commit_reader(root, pr, pr.head.sha, client)
+    config = named_config(config_file, reader, head, root)
     teams, errors = read_teams(client, referenced_teams(config, reader))  # type: ignore[arg-type]
     pr = dataclasses.replace(pr, teams=teams, team_errors=errors)
-    return PullRequestSetup(pr, reader, config, root, commit_reader(root, pr, pr.head.sha, client))
+    return PullRequestSetup(pr, reader, config, root, head)

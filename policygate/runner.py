@@ -1,8 +1,9 @@
 """Run one check from resolved options: config, sources, engines, pipeline, approvals.
 
 `policygate check` and `policygate pr` both come here, so a check behaves the same
-wherever it runs; the CLI only parses options. In pull-request mode the config, the
-Rego policies and the approval rules come from the trusted base commit.
+wherever it runs; the CLI only parses options. In pull-request mode every policy input
+— the config, Rego policies and data, Gatekeeper objects, the baseline, the approval
+rules — comes from the trusted base commit, whatever path the command line names.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policygate.config import Config, ConfigError, find_config, load_config, policy_paths
-from policygate.model import Finding, Report
+from policygate.config import Config, ConfigError, find_config, load_config
+from policygate.model import Finding, Report, Severity
 from policygate.rules import known_pattern
 from policygate.settings import build_settings
 from policygate.sources import GitError
@@ -20,6 +21,7 @@ from policygate.sources.files import repo_root
 
 if TYPE_CHECKING:
     from policygate.approvals.run import ApprovalRun
+    from policygate.trusted import BaseInputs
     from policygate.prmode import PullRequestSetup
     from policygate.sources.changes import ChangeSet
     from policygate.sources.select import SourceSelection
@@ -194,26 +196,91 @@ def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root:
     return engines
 
 
-def _materialize_policies(pr: PullRequestSetup, config: Config) -> Any:
-    """The base commit's policy files (Rego, data, Gatekeeper), written to a temporary tree
-    the engines read like a checkout; removed at the end of the run."""
-    import tempfile
+def _base_policy_inputs(inputs: BaseInputs, options: CheckOptions,
+                        config: Config) -> tuple[CheckOptions, Config]:
+    """PR mode: the run's policy sources (options first, else the config's entries) as
+    config sections over the base commit's files (trusted.BaseInputs); the options no
+    longer name any path, so nothing is read from the working tree."""
+    import posixpath
 
-    tree = tempfile.TemporaryDirectory(prefix="policygate-base-")
-    for entry in policy_paths(config):
-        for name in pr.reader.list_dir(entry) or [entry]:
-            content = pr.reader.read(name)
-            if content is not None:
-                path = Path(tree.name) / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-    return tree
+    config_dir = posixpath.dirname(config.path) if config.path and \
+        not Path(config.path).is_absolute() else "."
+    sections = dict(config.sections)
+    rego = options.rego
+    wanted = (("policies", "dirs", "--policy", rego.policies if rego else ()),
+              ("policies", "data", "--data", rego.data if rego else ()),
+              ("gatekeeper", "dirs", "--gatekeeper", options.gatekeeper))
+    for section, key, option, given_paths in wanted:
+        entries = (sections.get(section) or {}).get(key)
+        if given_paths:
+            values = inputs.section_paths(option, given_paths)
+        elif entries:
+            values = inputs.section_paths(f"{section}.{key}", entries, config_dir)
+        else:
+            continue
+        sections[section] = {**(sections.get(section) or {}), key: values}
+    if rego is not None:
+        rego = dataclasses.replace(rego, policies=(), data=())
+    return (dataclasses.replace(options, rego=rego, gatekeeper=()),
+            dataclasses.replace(config, sections=sections))
+
+
+def _baseline(options: CheckOptions, inputs: BaseInputs | None) -> Any:
+    """The `--baseline` file: in PR mode from the base commit (a PR that rewrites its
+    baseline would otherwise bless its own violations)."""
+    from policygate.baseline import BaselineError, parse_baseline, read_baseline
+    from policygate.trusted import GateInputError, repo_path
+
+    given = options.baseline_file or ""
+    try:
+        path = repo_path(given, inputs.root) if inputs is not None else None
+        if inputs is not None and path is not None:
+            return parse_baseline(inputs.read("--baseline", path), path)
+        return read_baseline(Path(given))
+    except (BaselineError, GateInputError) as error:
+        raise RunError(str(error)) from None
+
+
+def _new_suppressions(report: Report, changes: ChangeSet, root: Path, options: CheckOptions,
+                      config: Config, pr: PullRequestSetup | None, approvals: ApprovalRun | None,
+                      same_diff: ChangeSet | None) -> list[Finding]:
+    """Judge the suppressions the change added (policygate.suppress.introduced)."""
+    from policygate.sources.git import Git
+    from policygate.suppress.introduced import Introduced, review_new_suppressions
+
+    if not any(f.suppression is not None and f.suppression.kind in ("comment", "annotation")
+               for f in report.suppressed):
+        return []
+    introduced = approvals.introduced if approvals is not None and same_diff is not None \
+        and approvals.introduced is not None else Introduced(Git(root), changes)
+    severity = Severity.ERROR if pr is not None else _new_suppression_severity(
+        config, options, changes, root)
+    return review_new_suppressions(report, introduced, pr is not None, approvals, severity)
+
+
+def _new_suppression_severity(config: Config, options: CheckOptions, changes: ChangeSet,
+                              root: Path) -> Severity:
+    """`suppressions.new` as the base commit's config says it — or the working config,
+    when that is stricter: a change can tighten it, never loosen it."""
+    from policygate.approvals.run import trusted_config
+    from policygate.config import CONFIG_NAME
+    from policygate.sources.git import EMPTY_TREE
+    from policygate.trusted import GitBaseReader, repo_path
+
+    def setting(of: Config) -> str:
+        return (of.sections.get("suppressions") or {}).get("new", "note")
+
+    levels = [setting(config)]
+    path = repo_path(options.config_file, root) if options.config_file else CONFIG_NAME
+    if changes.base != EMPTY_TREE and path is not None:
+        try:
+            levels.append(setting(trusted_config(GitBaseReader(root, changes.base), path)))
+        except (ConfigError, GitError):
+            levels.append("error")  # an unreadable base config cannot loosen anything
+    return Severity.ERROR if "error" in levels else Severity.NOTE
 
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
-    from policygate.pipeline import run_check
-    from policygate.sources.select import SourceSelection, select_sources
-
     _validate_patterns(options)
     cwd = Path.cwd().resolve()
     root = repo_root(cwd)
@@ -224,15 +291,30 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
                                   options.pss_warn_level, options.pss_version)
     except ValueError as error:
         raise RunError(str(error)) from None
-    if options.baseline_file:
-        from policygate.baseline import BaselineError, read_baseline
+    if pr is None:
+        return _run(options, None, None, config, settings, root)
+    from policygate.trusted import BaseInputs, GateInputError
 
-        try:
-            known = read_baseline(Path(options.baseline_file))
-        except BaselineError as error:
-            raise RunError(str(error)) from None
-        settings = dataclasses.replace(settings, baseline=known,
+    inputs = BaseInputs(pr.reader, pr.head, root)
+    try:
+        return _run(options, pr, inputs, config, settings, root)
+    except GateInputError as error:
+        raise RunError(str(error)) from None
+    finally:
+        inputs.close()
+
+
+def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs | None,
+         config: Config, settings: Any, root: Path | None) -> CheckRun:
+    from policygate.pipeline import run_check
+    from policygate.sources.select import SourceSelection, select_sources
+
+    if options.baseline_file:
+        settings = dataclasses.replace(settings, baseline=_baseline(options, inputs),
                                        baseline_path=options.baseline_file)
+    engine_options, engine_config = options, config
+    if inputs is not None:
+        engine_options, engine_config = _base_policy_inputs(inputs, options, config)
     diff_range = options.diff_range
     if pr is not None and diff_range is None and not options.staged:
         diff_range = _pr_range(pr, root)
@@ -268,46 +350,47 @@ def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> Che
 
     approval_run = None
     run_context = _diff_context(selection)
-    if pr is not None:
+    # The run's diff is the PR's own when it covered the PR range and every path.
+    same_diff = selection.changes if pr is not None and diff_range == _pr_diff(pr) \
+        and not options.paths else None
+    if pr is not None and inputs is not None:
         from policygate.approvals.report import result_json
         from policygate.approvals.run import run_approvals
 
         try:
-            # The run's diff is the PR's own when it covered the PR range and every path.
-            same_diff = selection.changes if diff_range == _pr_diff(pr) and not options.paths \
-                else None
             approval_run = run_approvals(pr.pr, pr.reader, root, config, pr.read_head, same_diff,
                                          diff_renders.touched if diff_renders and same_diff
-                                         else None)
+                                         else None, tuple(inputs.paths))
         except ConfigError as error:
             raise RunError(str(error)) from None
         run_context["pr"] = {**pr.pr.to_json(), "approvals": result_json(
             approval_run.result) if approval_run.result else None}
-    config_dir = (Path(options.config_file).resolve().parent if options.config_file
-                  else (root or Path.cwd()))
-    base_tree = _materialize_policies(pr, config) if pr is not None and policy_paths(config) \
-        else None
+    if inputs is not None:
+        config_dir = inputs.tree
+    else:
+        config_dir = (Path(options.config_file).resolve().parent if options.config_file
+                      else (root or Path.cwd()))
+    engines = _engines(engine_options, engine_config, config_dir, root, run_context, selection)
     try:
-        engines = _engines(options, config, Path(base_tree.name) if base_tree else config_dir,
-                           root, run_context, selection)
-        try:
-            report = run_check(selection.sources, settings, jobs=options.jobs,
-                               full_scan=selection.full_scan, notes=selection.notes,
-                               base_sources=selection.base_sources,
-                               engines=engines.engines if engines else (), renders=renders)
-        finally:
-            if engines:
-                engines.close()
+        report = run_check(selection.sources, settings, jobs=options.jobs,
+                           full_scan=selection.full_scan, notes=selection.notes,
+                           base_sources=selection.base_sources,
+                           engines=engines.engines if engines else (), renders=renders)
     finally:
-        if base_tree is not None:
-            base_tree.cleanup()
+        if engines:
+            engines.close()
     if engines and engines.rego_engine:
         from policygate.rego.choice import report_fields
 
         report.rego_engine = report_fields(engines.rego_engine)
+    extra: list[Finding] = []
+    if selection.changes is not None and root is not None and report.suppressed:
+        extra += _new_suppressions(report, selection.changes, root, options, config, pr,
+                                   approval_run, same_diff)
     if approval_run is not None:
-        extra: list[Finding] = [f for f in map(settings.configure, approval_run.findings)
-                                if f is not None]
-        report.findings = sorted(report.findings + extra, key=Finding.sort_key)
+        extra += approval_run.findings
+    if extra:
+        report.findings = sorted(report.findings + settings.configure_all(extra),
+                                 key=Finding.sort_key)
     return CheckRun(report, config, list(engines.notices) if engines else [], approval_run,
                     selection.changes)

@@ -5,7 +5,6 @@ then handed unchanged to every worker.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from policygate.parsers.yaml import Limits
 from policygate.rules import PIPELINE_RULES, Rule, RuleContext, all_rules, rule_matches
 
 if TYPE_CHECKING:
+    from policygate.baseline import Baseline
     from policygate.engines import PolicyEngine
     from policygate.namespaces import Admission, NamespaceLevels
 
@@ -41,7 +41,7 @@ class Settings:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exceptions: tuple[ConfigException, ...] = ()
     config_path: str = ".policygate.yaml"
-    baseline: Counter[str] | None = None
+    baseline: Baseline | None = None
     baseline_path: str | None = None
     filter_mode: str = "resource"  # applies to changed files (--diff, --staged)
 

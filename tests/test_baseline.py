@@ -29,7 +29,7 @@ def test_baseline_round_trip_line_shift_and_rename(write):
     assert written.exit_code == 0
     assert "wrote 2 findings to baseline.json" in written.stderr
     baseline = json.loads((root / "baseline.json").read_text())
-    assert baseline["version"] == 1
+    assert baseline["version"] == 2
     assert sorted(e["rule"] for e in baseline["findings"]) == ["pss/host-namespaces", "pss/privileged"]
 
     run = check(root, "--baseline", "baseline.json")

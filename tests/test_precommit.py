@@ -72,3 +72,22 @@ def test_rego_test_hook_runs_the_policy_unit_tests(tmp_path, pre_commit_home):
                              capture_output=True, text=True, timeout=600)
     assert failing.returncode == 1
     assert "test_allows" in failing.stdout and "FAIL" in failing.stdout.upper()
+
+
+def test_hook_follows_a_staged_link_and_a_staged_link_target(tmp_path, pre_commit_home):
+    """A symlink is not a `file` to pre-commit, and a link target need not look like a
+    manifest: the hook still judges both (issue 13, item 4)."""
+    repo = Repo(tmp_path / "links")
+    repo.commit({"docs/pod.txt": GOOD}, "base")
+    (repo.root / "deploy").mkdir()
+    (repo.root / "deploy/pod.yaml").symlink_to("../docs/pod.txt")
+    repo.git("add", "deploy/pod.yaml")
+    linked = try_repo(repo, pre_commit_home)
+    assert linked.returncode == 0, linked.stdout + linked.stderr
+    repo.git("commit", "-q", "-m", "link")
+    repo.write({"docs/pod.txt": BAD})
+    repo.git("add", "docs/pod.txt")
+    target = try_repo(repo, pre_commit_home)
+    assert target.returncode == 1, target.stdout + target.stderr
+    assert ("deploy/pod.yaml:15:9: error [pss/privileged] container \"shell\" runs privileged"
+            in target.stdout)

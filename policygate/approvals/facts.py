@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policygate.approvals.codeowners import CodeOwners
 from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
 from policygate.approvals.context import PullRequestContext, Review
 from policygate.model import ResourceId
+
+if TYPE_CHECKING:
+    from policygate.suppress.introduced import AddedSuppression
 
 # Reviews that express a decision; COMMENTED and PENDING reviews change nothing.
 _DECISIONS = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
@@ -19,6 +23,8 @@ class ChangeFacts:
     policy_changed: bool = False                       # the PR edits the gate's own files
     codeowners: CodeOwners | GitLabCodeOwners | None = None
     static_teams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Suppressions the change adds (suppress.introduced); None: unknown (fail closed).
+    added_suppressions: tuple[AddedSuppression, ...] | None = None
 
     def members(self, team: str) -> tuple[str, ...] | None:
         """Members of org/team, or None when nobody can tell (fail closed on that)."""
@@ -69,8 +75,11 @@ class ChangeFacts:
 
     @property
     def changed_paths(self) -> tuple[str, ...]:
+        """Every path the change touches, the old path of each rename and copy included:
+        `git mv deploy/prod/netpol.yaml docs/` changes deploy/prod as much as docs."""
         self.require_complete_file_list()
-        return tuple(f.path for f in self.pr.files)
+        paths = [p for f in self.pr.files for p in (f.previous_path, f.path) if p]
+        return tuple(dict.fromkeys(paths))
 
     @property
     def contributors(self) -> frozenset[str]:

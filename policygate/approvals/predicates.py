@@ -11,6 +11,7 @@ from collections.abc import Callable
 from policygate.approvals.facts import ChangeFacts
 from policygate.approvals.rules import Conditions, FileMatch, Principals
 from policygate.globs import match_any, match_name
+from policygate.rules import rule_matches
 
 
 class Undecidable(Exception):
@@ -91,6 +92,19 @@ def _changed_resources(conditions: Conditions, facts: ChangeFacts) -> tuple[bool
     return False, f"touches no resource matching {wanted}"
 
 
+def _adds_suppressions(conditions: Conditions, facts: ChangeFacts) -> tuple[bool, str]:
+    if facts.added_suppressions is None:
+        raise Undecidable("which suppressions the change adds is unknown (its commits are not "
+                          "available locally): fetch them or check out the pull request")
+    wanted = conditions.adds_suppressions or ()
+    added = [a for a in facts.added_suppressions if not wanted or any(
+        rule_matches(a.pattern, w) or rule_matches(w, a.pattern) for w in wanted)]
+    if added:
+        more = f" and {len(added) - 1} more" if len(added) > 1 else ""
+        return True, f"adds a suppression of {added[0].describe()}{more}"
+    return False, "adds no suppression" + (f" of {', '.join(wanted)}" if wanted else "")
+
+
 def _policy_changed(expected: bool, facts: ChangeFacts) -> tuple[bool, str]:
     facts.require_complete_file_list()  # a cut-short list may hide a change to the gate
     return (facts.policy_changed == expected,
@@ -107,6 +121,8 @@ _CHECKS: list[tuple[str, Callable[[Conditions], object], Callable[..., tuple[boo
     ("changed_resources", lambda c: c if (c.changed_kinds or c.changed_namespaces) else None,
      _changed_resources),
     ("policy_changed", lambda c: c.policy_changed, _policy_changed),
+    ("adds_suppressions", lambda c: c if c.adds_suppressions is not None else None,
+     _adds_suppressions),
 ]
 
 

@@ -39,6 +39,8 @@ class Conditions:
     changed_kinds: tuple[str, ...] = ()
     changed_namespaces: tuple[str, ...] = ()
     policy_changed: bool | None = None
+    # The change adds suppressions (of these rules or families; () = of any rule).
+    adds_suppressions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,23 @@ def _principals(value: Any) -> Principals:
     return Principals(tuple(value.get("users") or ()), tuple(value.get("teams") or ()))
 
 
-def _rule(entry: dict[str, Any], line: int) -> ApprovalRule:
+def _suppression_filter(value: Any, where: str) -> tuple[str, ...] | None:
+    """`adds_suppressions: true` -> () (any rule); `{rules: [...]}` -> those patterns. A
+    misspelt rule would make the condition never hold, so unknown names are an error."""
+    if value is None:
+        return None
+    if value is True:
+        return ()
+    from policygate.rules import known_pattern
+
+    for pattern in value["rules"]:
+        if not known_pattern(pattern):
+            raise ConfigError(f"{where}: `adds_suppressions` names unknown rule or family "
+                              f"{pattern!r} (see `policygate rules`)")
+    return tuple(value["rules"])
+
+
+def _rule(entry: dict[str, Any], line: int, where: str) -> ApprovalRule:
     conditions = entry.get("if") or {}
     resources = conditions.get("changed_resources") or {}
     requires = entry.get("requires") or {}
@@ -118,7 +136,8 @@ def _rule(entry: dict[str, Any], line: int) -> ApprovalRule:
             if "has_author_in" in conditions else None,
             changed_kinds=tuple(resources.get("kinds") or ()),
             changed_namespaces=tuple(resources.get("namespaces") or ()),
-            policy_changed=conditions.get("policy_changed")),
+            policy_changed=conditions.get("policy_changed"),
+            adds_suppressions=_suppression_filter(conditions.get("adds_suppressions"), where)),
         requires=Requirement(count=requires.get("count", 1), approvers=approvers,
                              codeowners=bool(requires.get("codeowners", False))),
         options=Options(allow_author=bool(options.get("allow_author", False)),
@@ -150,7 +169,7 @@ def approval_config(config: Config) -> ApprovalConfig | None:
         line = config.line_of("approvals", "rules", index)
         if entry["name"] in rules:
             raise ConfigError(f"{path}:{line}: approval rule name {entry['name']!r} is used twice")
-        rules[entry["name"]] = _rule(entry, line)
+        rules[entry["name"]] = _rule(entry, line, f"{path}:{line}")
     policy_line = config.line_of("approvals", "policy")
     if "policy" in section and section["policy"] is not None:
         policy = _policy(section["policy"], set(rules), f"{path}:{policy_line}")

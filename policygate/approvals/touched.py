@@ -2,33 +2,42 @@
 
 `changed_resources` conditions need them: adding, editing or deleting a
 ClusterRoleBinding all count as touching one. Lines come from the git diff, so a file
-with ten objects where one changed touches one object, not ten.
+with ten objects where one changed touches one object, not ten. The head side is what
+the check judges (sources.views: links as their targets, files renamed or copied in as
+wholly new); a rename or copy touches everything in the file on both sides, because
+moving `deploy/prod/netpol.yaml` to `docs/` removes the NetworkPolicy from where it was.
 """
 from __future__ import annotations
 
 import posixpath
 from pathlib import Path
 
+from policygate.filtering import touched
 from policygate.kubernetes import as_resource
 from policygate.model import ResourceId
-from policygate.parsers import parse_bytes
+from policygate.parsers import handles, parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.sources import GitError
-from policygate.parsers import handles
 from policygate.sources.changes import ChangeSet, range_changes
-from policygate.sources.diff import NULL_ID
+from policygate.sources.diff import NULL_ID, SUBMODULE_MODE, SYMLINK_MODE
 from policygate.sources.git import Git
+from policygate.sources.views import checked_views
+
+Ranges = list[tuple[int, int]]
+_EVERYTHING: Ranges = [(1, 10**9)]
 
 
-def _resources_in(raw: bytes, path: str, ranges: list[tuple[int, int]]) -> list[ResourceId]:
+def _resources_in(raw: bytes, path: str, ranges: Ranges) -> list[ResourceId]:
     found = []
     for document in parse_bytes(raw, path, Limits()).documents:
         resource = as_resource(document)
-        if resource is None:
-            continue
-        if any(start <= document.end_line and document.start_line <= end for start, end in ranges):
+        if resource is not None and touched(document, ranges):
             found.append(resource.id)
     return found
+
+
+def _manifest(path: str | None) -> bool:
+    return path is not None and handles(posixpath.basename(path))
 
 
 def touched_resources(root: Path, base: str, head: str,
@@ -44,17 +53,28 @@ def touched_resources(root: Path, base: str, head: str,
             changes = range_changes(git, f"{base}...{head}", [])
         except GitError:
             return None
-    manifests = [c for c in changes.changes
-                 if handles(posixpath.basename(c.path)) or
-                 (c.old_path is not None and handles(posixpath.basename(c.old_path)))]
-    ids = [i for c in manifests for i in (c.new_id, c.old_id) if i != NULL_ID]
+    views, _ = checked_views(git, changes.base, changes.head, changes.changes, _manifest,
+                             lambda path: True, changes.take_listing())
+    moved = {c.path for c in changes.changes if c.status in "RC"}
+    own = {id(c) for c in changes.changes}
+    sides: list[tuple[str, str, Ranges]] = []   # (blob, path, touched lines)
+    for view in views:
+        whole = view.whole or view.path in moved
+        sides.append((view.head_id, view.path, _EVERYTHING if whole else view.change.touched_lines()))
+        if view.base_id is not None and id(view.change) not in own:  # links, type changes
+            sides.append((view.base_id, view.path,
+                          _EVERYTHING if view.whole else view.change.touched_old_lines()))
+    for change in changes.changes:  # the old side of git's own changes, in place or moved
+        if _manifest(change.old_path) and change.old_id != NULL_ID and \
+                change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
+            whole = change.status in "DRCT"
+            sides.append((change.old_id, change.old_path or "",
+                          _EVERYTHING if whole else change.touched_old_lines()))
     limit = Limits().max_file_bytes
+    ids = [blob for blob, _, _ in sides]
     blobs = git.read_blobs([i for i, size in git.blob_sizes(ids).items() if size <= limit])
-    touched: list[ResourceId] = []
-    for change in manifests:
-        if not change.deleted and change.new_id in blobs:
-            touched += _resources_in(blobs[change.new_id], change.path, change.touched_lines())
-        if change.old_path and change.old_id in blobs:
-            ranges = [(1, 10**9)] if change.deleted else change.touched_old_lines()
-            touched += _resources_in(blobs[change.old_id], change.old_path, ranges)
-    return tuple(dict.fromkeys(touched))
+    found: list[ResourceId] = []
+    for blob, path, ranges in sides:
+        if blob in blobs:
+            found += _resources_in(blobs[blob], path, ranges)
+    return tuple(dict.fromkeys(found))

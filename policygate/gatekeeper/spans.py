@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node
 
-from policygate.parsers.yaml import source_lines
+from policygate.parsers.lines import source_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ def span_of(file: str, node: Node | None, text: str | None, fallback_line: int) 
     start = node.start_mark
     style = getattr(node, "style", None)
     if style in ("|", ">") and text is not None:
-        lines = source_lines(text)  # where the YAML parser counts lines
+        lines = source_lines(text)  # numbered as the node marks are (git's lines)
         indent = 0
         for line in lines[start.line + 1:]:
             if line.strip():

@@ -93,7 +93,7 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
 
     from policygate.github.api import connect
     from policygate.prmode import setup_from_github
-    from policygate.runner import RunError, load_local_config, run_checks
+    from policygate.runner import RunError, run_checks
     from policygate.sources.files import repo_root
 
     env = os.environ if env is None else env
@@ -101,9 +101,7 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
     repository, number = target(request, env)
     client = connect(client_settings, env=env)
     root = repo_root(Path.cwd().resolve())
-    override = (load_local_config(request.check.config_file, root or Path.cwd())
-                if request.check.config_file else None)
-    setup = setup_from_github(client, repository, number, root, override)
+    setup = setup_from_github(client, repository, number, root, request.check.config_file)
     reports, name, review_event = _settings(request, setup.config)
     fail_on = Severity.threshold(request.fail_on)
 
@@ -188,15 +186,17 @@ def _publish_locally(report: Report, reports: tuple[str, ...], results: list[Any
 
         out.write(render(report))
     if "summary" in wanted and env.get("GITHUB_STEP_SUMMARY"):
+        from policygate.reporters.safe_lines import defuse
         from policygate.reporters.summary_report import render_summary
 
-        _write_file(env["GITHUB_STEP_SUMMARY"], render_summary(report), append=True)
+        _write_file(env["GITHUB_STEP_SUMMARY"], defuse(render_summary(report), "markdown"),
+                    append=True)
     outputs = {"findings": str(len(report.findings))}
     if "sarif" in wanted:
-        from policygate.reporters.sarif_report import render as render_sarif
+        from policygate.reporters import render as render_format
 
         sarif_file = request.sarif_file or "policygate.sarif"
-        _write_file(sarif_file, render_sarif(report))
+        _write_file(sarif_file, render_format("sarif", report))
         outputs["sarif-file"] = sarif_file
     _step_outputs(env, outputs)
     return report

@@ -101,7 +101,7 @@ def run_mr(request: MrRequest, env: Mapping[str, str] | None = None,
 
     from policygate.gitlab.api import connect
     from policygate.gitlab.setup import setup_from_gitlab
-    from policygate.runner import RunError, load_local_config, run_checks
+    from policygate.runner import RunError, run_checks
     from policygate.sources.files import repo_root
 
     env = os.environ if env is None else env
@@ -109,10 +109,8 @@ def run_mr(request: MrRequest, env: Mapping[str, str] | None = None,
     where = target(request, env)
     client = connect(client_settings, env=env)
     root = repo_root(Path.cwd().resolve())
-    override = (load_local_config(request.check.config_file, root or Path.cwd())
-                if request.check.config_file else None)
-    setup, mr = setup_from_gitlab(client, where.project, where.iid, root, override,
-                                  where.head_sha, where.base_sha)
+    setup, mr = setup_from_gitlab(client, where.project, where.iid, root,
+                                  request.check.config_file, where.head_sha, where.base_sha)
     reports, name, codequality, budget = _settings(request, setup.config)
     for rule in mr.approval_rules:        # shown, not judged: the gate judges its own rules
         say(f"policygate: GitLab approval rule {rule}")
@@ -203,15 +201,15 @@ def _publish_locally(report: Report, mr: Any, reports: tuple[str, ...], results:
     if fallback:
         say(fallback)
     if "text" in reports or fallback:
-        from policygate.reporters.text_report import render
+        from policygate.reporters import render
 
-        out.write(render(report))
+        out.write(render("text", report))
     if "codequality" in reports:
-        from policygate.reporters.gitlab_codequality_report import render as render_cq
+        from policygate.reporters import render as render_format
 
         try:
             with open(codequality, "w", encoding="utf-8") as handle:
-                handle.write(render_cq(report))
+                handle.write(render_format("gitlab-codequality", report))
         except OSError as error:
             raise MrError(f"cannot write {codequality}: {error.strerror}") from None
     return report

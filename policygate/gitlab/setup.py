@@ -12,27 +12,28 @@ from pathlib import Path
 from policygate.approvals.codeowners import find_codeowners
 from policygate.approvals.context import PullRequestContext
 from policygate.approvals.rules import approval_config
-from policygate.approvals.run import trusted_config
 from policygate.config import Config
 from policygate.gitlab.api import GitLabClient
 from policygate.gitlab.facts import (MergeRequest, fetch_merge_request, read_groups,
                                      resolve_owner_names, with_groups)
-from policygate.prmode import PullRequestSetup, approval_teams, ensure_commits
+from policygate.prmode import PullRequestSetup, approval_teams, ensure_commits, named_config
 from policygate.sources.git import Git
 from policygate.trusted import BaseReader, GitBaseReader
 
 
 def setup_from_gitlab(client: GitLabClient, project: int | str, iid: int, root: Path | None,
-                      config: Config | None = None, head_sha: str | None = None,
+                      config_file: str | None = None, head_sha: str | None = None,
                       base_sha: str | None = None) -> tuple[PullRequestSetup, MergeRequest]:
+    """`config_file` (`--config`) is read from the target commit like the default config
+    (prmode.named_config)."""
     mr = fetch_merge_request(client, project, iid, head_sha, base_sha)
     pr = mr.context
     ensure_commits(root, pr)
     reader = commit_reader(client, root, mr.project_id, pr.base.sha)
-    config = config or trusted_config(reader)
+    head = commit_reader(client, root, mr.source_project_id, pr.head.sha)
+    config = named_config(config_file, reader, head, root)
     groups = referenced_groups(client, config, reader, pr)
     mr = with_groups(mr, *read_groups(client, mr.project_id, groups))
-    head = commit_reader(client, root, mr.source_project_id, pr.head.sha)
     return PullRequestSetup(mr.context, reader, config, root, head), mr
 
 

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from policygate.classify import DOCKERFILE
 from policygate.model import Document, FieldPath, Location
-from policygate.parsers.yaml import Limits, ParsedFile, limit_finding, source_lines
+from policygate.parsers.lines import source_lines
+from policygate.parsers.yaml import Limits, ParsedFile, limit_finding
 
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*\Z")
 _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")

@@ -17,6 +17,8 @@ from typing import Any
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from policygate.parsers.nodes import each_node
+
 MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -25,22 +27,8 @@ def _is_merge(key: Node) -> bool:
 
 
 def has_merge(root: Node) -> bool:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if type(node) is MappingNode:
-            for key, value in node.value:
-                if _is_merge(key):
-                    return True
-                stack.append(key)
-                stack.append(value)
-        elif type(node) is SequenceNode:
-            stack.extend(node.value)
-    return False
+    return any(type(node) is MappingNode and any(_is_merge(key) for key, _ in node.value)
+               for node in each_node(root))
 
 
 @dataclass(slots=True)

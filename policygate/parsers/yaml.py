@@ -16,6 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.model import Document, Finding, Location, Severity
+from policygate.parsers.lines import GitLines, line_count
 from policygate.parsers.lists import expand_lists
 from policygate.parsers.merge import Divergence, differing, has_merge, merge_readings
 from policygate.parsers.tags import install_go_yaml_tags
@@ -219,20 +220,6 @@ def _build(loader: _Loader, root: Node, limits: Limits) -> Any:
     return construct(root, 1)
 
 
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def source_lines(text: str) -> list[str]:
-    """Split lines exactly where the YAML parser counts them (not str.splitlines)."""
-    return _LINE_BREAK.split(text)
-
-
-def line_count(text: str) -> int:
-    """Lines as editors count them: a final line break does not start another line."""
-    lines = source_lines(text)
-    return max(1, len(lines) - (1 if lines[-1] == "" else 0))
-
-
 def _finding(rule: str, severity: Severity, message: str, file: str,
              line: int = 1, column: int = 1) -> Finding:
     return Finding(rule=rule, severity=severity, message=message, file=file,
@@ -307,18 +294,32 @@ def end_line(node: Node) -> int:
     """1-based inclusive last line with content of a node.
 
     A block collection's end mark sits on the next token (the next list item, the next
-    key), so the last line is that of its last descendant instead.
+    key), so the last line is that of its last descendant instead — unless that is an
+    alias: its node is the anchor's, written earlier (maybe in another `kind: List`
+    item), so the line before the next token (the end mark) bounds it instead.
     """
     while type(node) in (MappingNode, SequenceNode) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if type(node) is MappingNode else last
+        if type(node) is MappingNode:
+            key, child = node.value[-1]
+            aliased = min(key.start_mark.index, child.start_mark.index) < node.start_mark.index \
+                or child.start_mark.index < key.start_mark.index   # `key: *a`, `<<: *a`
+        else:
+            child = node.value[-1]
+            before = node.value[-2] if len(node.value) > 1 else node
+            aliased = child.start_mark.index < before.start_mark.index      # `- *a`
+        if aliased:  # the collection ends before the token that follows it
+            return max(node.end_mark.line, node.start_mark.line + 1)
+        node = child
     end = node.end_mark
     line = end.line if end.column == 0 and end.line > node.start_mark.line else end.line + 1
     return max(line, node.start_mark.line + 1)
 
 
-def _error_finding(file: str, source: str, error: yaml.YAMLError) -> Finding:
+def _error_finding(file: str, source: str, error: yaml.YAMLError,
+                   lines: GitLines | None = None) -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if lines is not None and mark is not None:
+        mark = lines.mark(mark)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if isinstance(error, yaml.MarkedYAMLError):
         problem = error.problem or "invalid YAML"
@@ -358,11 +359,14 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     documents: list[Document] = []
     findings: list[Finding] = []
     shared = _has_anchor(text)
+    lines = GitLines.needed(text)  # positions in git's numbering (policygate.parsers.lines)
     loader = _Loader(text)
     index = 0
     try:
         while loader.check_node():
             node = loader.get_node()
+            if lines is not None:
+                lines.renumber(node)
             if index >= limits.max_documents:
                 findings.append(limit_finding(file, "max_documents", limits.max_documents,
                                               "number of documents", node.start_mark.line + 1))
@@ -373,7 +377,7 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
                 findings.append(refused.finding)
             index += 1
     except yaml.YAMLError as error:
-        findings.append(_error_finding(file, text, error))
+        findings.append(_error_finding(file, text, error, lines))
     except RecursionError:
         findings.append(limit_finding(file, "max_depth", limits.max_depth, "nesting depth"))
     finally:

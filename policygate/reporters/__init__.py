@@ -8,7 +8,18 @@ from policygate.model import Report
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-codequality")
 
 
+# Each format's own escape for what would start a workflow command (reporters.safe_lines);
+# `github` prints the gate's own annotations, whose values are escaped field by field.
+_SYNTAX = {"text": "text", "json": "json", "sarif": "json", "junit": "xml", "summary": "markdown",
+           "gitlab-codequality": "json"}
+
+
 def render(format_name: str, report: Report, *, color: bool = False) -> str:
     module = importlib.import_module(
         f"policygate.reporters.{format_name.replace('-', '_')}_report")
-    return module.render(report, color=color)
+    text = module.render(report, color=color)
+    if format_name not in _SYNTAX:
+        return text
+    from policygate.reporters.safe_lines import defuse
+
+    return defuse(text, _SYNTAX[format_name])

@@ -63,7 +63,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": finding.rule, "ruleIndex": rule_index, "level": str(finding.severity),
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {"policygate/v1": fingerprint(finding)},
+        "partialFingerprints": {"policygate/v2": fingerprint(finding)},
     }
     if finding.resource is not None:
         result["properties"] = {"resource": finding.resource.to_json(),

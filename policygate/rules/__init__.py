@@ -126,7 +126,8 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "approval/cannot-verify": (Severity.ERROR, "an approval rule could not be evaluated (team "
                                                "membership, file list); fails closed"),
     "approval/policy-changed": (Severity.WARNING, "the pull request changes the gate's own "
-                                                  "config, policies or CODEOWNERS"),
+                                                  "config, policies, baseline, CODEOWNERS, "
+                                                  "workflows or hooks"),
     "approval/invalid-codeowners": (Severity.WARNING, "a CODEOWNERS line GitHub would skip"),
     "policygate/suppression-without-reason": (
         Severity.WARNING, "a suppression comment or annotation gives no reason"),
@@ -134,6 +135,11 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
         Severity.NOTE, "a suppression or exception matched no finding (or names an unknown rule)"),
     "policygate/expired-exception": (
         Severity.WARNING, "a config exception is past its expiry date and no longer applies"),
+    "policygate/outdated-baseline": (
+        Severity.NOTE, "the baseline file is an older format that does not compare values"),
+    "policygate/new-suppression": (
+        Severity.ERROR, "a suppression the change adds, without the approval the base config "
+                        "asks for (a note outside pull requests)"),
 }
 
 

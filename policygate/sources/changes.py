@@ -1,25 +1,26 @@
 """Turn a git range or the index into the files to check, read from git objects.
 
 Only changed files are read and parsed, so the cost follows the size of the change.
-Deleted files are kept as a list for later stages (Rego sees them); submodules and
-symlinks are not followed and say so.
+Deleted files are kept as a list for later stages (Rego sees them). What is checked, and
+against which lines, is decided per path by sources.views (renames from unchecked
+places, symlinks inside the repository); submodules and links that leave the repository
+are not followed and say so.
 """
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from policygate.model import Finding
 from policygate.sources import GitError
-from policygate.sources.diff import (
-    NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, parse_hunks, parse_raw)
+from policygate.sources.diff import FileChange, parse_hunks, parse_raw
 from policygate.parsers.yaml import Limits, limit_finding
-from policygate.sources.files import (
-    SourceFile, is_helm_template, printable, skipped_note, wanted)
+from policygate.sources.files import SourceFile, is_helm_template, printable, wanted
+from policygate.sources.views import View, checked_views
 from policygate.sources.git import (
-    DIFF_OPTIONS, EMPTY_TREE, Git, missing_base_message, missing_merge_base_message)
+    DIFF_OPTIONS, EMPTY_TREE, Git, Started, missing_base_message, missing_merge_base_message)
+from policygate.sources.tree import Tree
 
 
 @dataclass(slots=True)
@@ -28,10 +29,18 @@ class ChangeSet:
 
     base: str
     head: str | None
-    changes: list[FileChange]
+    changes: list[FileChange]                  # git's own view (what GitHub shows)
+    pathspecs: tuple[str, ...] = ()
     sources: list[SourceFile] = field(default_factory=list)
     base_sources: list[SourceFile] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)  # the gate's view of each source
+    listing: Started | None = None             # the head's tree, listed in the background
+
+    def take_listing(self) -> Started | None:
+        """The background listing of the head, for the first reader (it is read once)."""
+        listing, self.listing = self.listing, None
+        return listing
 
     @property
     def deleted(self) -> list[str]:
@@ -63,78 +72,75 @@ def range_changes(git: Git, spec: str, pathspecs: Sequence[str]) -> ChangeSet:
     head_id = git.commit(head)
     if head_id is None:
         raise GitError(missing_base_message(head, git.is_shallow()))
-    base_id = git.commit(base)
-    if base_id is None:
-        raise GitError(missing_base_message(base, git.is_shallow()))
-    merge_base = git.merge_base(base_id, head_id)
-    if merge_base is None:
-        raise GitError(missing_merge_base_message(base, git.is_shallow()))
-    return ChangeSet(merge_base, head_id, _changes(git, (merge_base, head_id), pathspecs))
+    listing = Tree.list(git, head_id)  # for symlinks (sources.views), while the diff runs
+    try:
+        base_id = git.commit(base)
+        if base_id is None:
+            raise GitError(missing_base_message(base, git.is_shallow()))
+        merge_base = git.merge_base(base_id, head_id)
+        if merge_base is None:
+            raise GitError(missing_merge_base_message(base, git.is_shallow()))
+        return ChangeSet(merge_base, head_id, _changes(git, (merge_base, head_id), pathspecs),
+                         tuple(pathspecs), listing=listing)
+    except GitError:
+        listing.stop()
+        raise
 
 
 def staged_changes(git: Git, pathspecs: Sequence[str]) -> ChangeSet:
     """Index against HEAD (against the empty tree before the first commit)."""
-    return ChangeSet(git.commit("HEAD") or EMPTY_TREE, None,
-                     _changes(git, ("--cached",), pathspecs))
+    listing = Tree.list(git, None)
+    try:
+        return ChangeSet(git.commit("HEAD") or EMPTY_TREE, None,
+                         _changes(git, ("--cached",), pathspecs), tuple(pathspecs),
+                         listing=listing)
+    except GitError:
+        listing.stop()
+        raise
 
 
 def _wanted(path: str, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
     return wanted(path, include, exclude) and (bool(include) or not is_helm_template(root / path))
 
 
-def _link_outside(path: str, target: bytes) -> bool:
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path),
-                                                 target.decode("utf-8", "surrogateescape")))
-    return target.startswith(b"/") or resolved == ".." or resolved.startswith("../")
+def _scope(pathspecs: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a path lies under one of the run's literal pathspecs (all paths without)."""
+    prefixes = [spec.removeprefix(":(literal)") for spec in pathspecs]
+    if not prefixes or "." in prefixes:
+        return lambda path: True
+    return lambda path: any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
 def load_sources(git: Git, changes: ChangeSet, include: tuple[str, ...] = (),
                  exclude: tuple[str, ...] = (), with_base: bool = False,
                  max_bytes: int = Limits().max_file_bytes) -> ChangeSet:
-    """Attach the head content of each changed file (and, for `new` mode, the base).
+    """Attach the head content of each checked path the change touches (see
+    sources.views) and, for `new` mode, the content it had at the base.
 
     Blobs over the size limit are never read: they become a limit finding, so a huge
     file in a pull request costs nothing."""
-    wanted: list[FileChange] = []
-    links: list[FileChange] = []
-    for change in changes.changes:
-        if change.deleted or not _wanted(change.path, git.root, include, exclude):
-            continue
-        if change.new_mode == SUBMODULE_MODE:
-            changes.notes.append(skipped_note(printable(change.path), "submodule: not checked "
-                                              "(check it in its own repository)"))
-        elif change.new_mode == SYMLINK_MODE:
-            links.append(change)
-        else:
-            wanted.append(change)
-    ids = [c.new_id for c in wanted + links if c.new_id != NULL_ID]
-    index_paths = [c for c in wanted + links if c.new_id == NULL_ID]  # unmerged index entries
+    views, notes = checked_views(git, changes.base, changes.head, changes.changes,
+                                 lambda path: _wanted(path, git.root, include, exclude),
+                                 _scope(changes.pathspecs), changes.take_listing())
+    changes.notes.extend(notes)
+    ids = [view.head_id for view in views]
     if with_base:
-        ids += [c.old_id for c in changes.changes if c.old_path and c.old_id != NULL_ID
-                and c.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE)
-                and _wanted(c.old_path, git.root, include, exclude)]
+        ids += [view.base_id for view in views if view.base_id is not None]
     sizes = git.blob_sizes(ids)
     oversized = {blob for blob, size in sizes.items() if size > max_bytes}
     blobs = git.read_blobs([blob for blob in ids if blob not in oversized])
-    for change in wanted:
-        if change.new_id in oversized:
-            changes.notes.append(limit_finding(printable(change.path), "max_file_bytes", max_bytes,
-                                               f"file size ({sizes[change.new_id]:,} bytes)"))
-    for change in index_paths:
-        changes.notes.append(skipped_note(printable(change.path),
-                                          "unmerged file: resolve the conflict first"))
-    for change in links:
-        if change.new_id in blobs and _link_outside(change.path, blobs[change.new_id]):
-            changes.notes.append(skipped_note(printable(change.path), "symlink to a path "
-                                              "outside the repository: not followed"))
-    for change in wanted:
-        if change.new_id in blobs:
-            changes.sources.append(SourceFile(str(git.root / change.path),
-                                              printable(change.path), blobs[change.new_id], change))
-    if with_base:
-        for change in changes.changes:
-            if change.old_path and change.old_id in blobs:
-                changes.base_sources.append(SourceFile(str(git.root / change.old_path),
-                                                       printable(change.old_path),
-                                                       blobs[change.old_id]))
+    for view in views:
+        display = printable(view.path)
+        if view.head_id in oversized:
+            changes.notes.append(limit_finding(display, "max_file_bytes", max_bytes,
+                                               f"file size ({sizes[view.head_id]:,} bytes)"))
+            continue
+        content = blobs[view.head_id]
+        view.touch_all(content)
+        changes.sources.append(SourceFile(str(git.root / view.path), display, content,
+                                          view.change))
+        changes.views.append(view)
+        if with_base and view.base_id in blobs:
+            changes.base_sources.append(SourceFile(str(git.root / view.path), display,
+                                                   blobs[view.base_id]))
     return changes

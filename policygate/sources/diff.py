@@ -120,19 +120,34 @@ _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def parse_hunks(patch: bytes) -> dict[str, list[Hunk]]:
-    """Hunks per new path from `git diff -U0` output."""
+    """Hunks per new path from `git diff -U0` output.
+
+    Each hunk header says how many removed and added lines follow, and exactly that many
+    are consumed: a content line is never read as a header, so an added line `++ b/x`
+    (shown as `+++ b/x`) cannot move the hunks that follow to another file, and `++
+    /dev/null` — valid as the continuation of a quoted YAML scalar — cannot drop them."""
     hunks: dict[str, list[Hunk]] = {}
     current: list[Hunk] | None = None
+    old_left = new_left = 0
     for line in patch.split(b"\n"):
+        if old_left or new_left:
+            if line.startswith(b"-") and old_left:
+                old_left -= 1
+            elif line.startswith(b"+") and new_left:
+                new_left -= 1
+            continue  # "\\ No newline at end of file" and the lines above
         if line.startswith(b"diff --git "):
             current = None
         elif line.startswith(b"+++ "):
             name = unquote(line[4:].decode("utf-8", "surrogateescape").rstrip("\t"))
             current = None if name == "/dev/null" else hunks.setdefault(name[2:], [])
-        elif line.startswith(b"@@ ") and current is not None:
+        elif line.startswith(b"@@ "):
             match = _HUNK.match(line)
             if match:
                 old_start, old_count, new_start, new_count = match.groups()
-                current.append(Hunk(int(old_start), 1 if old_count is None else int(old_count),
-                                    int(new_start), 1 if new_count is None else int(new_count)))
+                hunk = Hunk(int(old_start), 1 if old_count is None else int(old_count),
+                            int(new_start), 1 if new_count is None else int(new_count))
+                old_left, new_left = hunk.old_count, hunk.new_count
+                if current is not None:
+                    current.append(hunk)
     return hunks

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from policygate.model import Document
-from policygate.parsers.yaml import source_lines
+from policygate.parsers.lines import source_lines
 from policygate.suppress import Directive
 
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*policygate:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>.*)$")

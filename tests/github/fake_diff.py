@@ -39,10 +39,17 @@ class Hunk:
 
 def make_patch(before: str | None, after: str | None) -> str:
     """GitHub's `patch` for a file: unified diff with 3 lines of context, no ---/+++ header."""
-    old = (before or "").splitlines()
-    new = (after or "").splitlines()
+    old, new = _lines(before), _lines(after)
     lines = list(difflib.unified_diff(old, new, lineterm="", n=3))
     return "\n".join(lines[2:])
+
+
+def _lines(text: str | None) -> list[str]:
+    """Lines as GitHub (and git) count them: only `\n` ends one — not U+2028, NEL or a
+    lone CR, which str.splitlines() would also split at."""
+    if not text:
+        return []
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
 
 
 @functools.lru_cache(maxsize=8192)

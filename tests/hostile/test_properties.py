@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from policygate.locate import locate
 from policygate.model import parse_path
-from policygate.parsers.yaml import Limits, line_count, parse_yaml
+from policygate.parsers.lines import line_count
+from policygate.parsers.yaml import Limits, parse_yaml
 from policygate.pipeline import check_bytes
 from policygate.provenance.reference import parse_image
 from policygate.settings import RuleSet, Settings

@@ -95,7 +95,7 @@ def test_sarif_is_valid_and_has_fingerprints_and_rules():
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "deploy/web.yaml", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 21, "startColumn": 11, "endLine": 22}}
-    assert len(first["partialFingerprints"]["policygate/v1"]) == 32
+    assert len(first["partialFingerprints"]["policygate/v2"]) == 32
     assert run["results"][2]["suppressions"][0]["kind"] == "inSource"
     assert run["results"][2]["suppressions"][0]["location"]["physicalLocation"][
         "artifactLocation"]["uri"] == "deploy/web.yaml"

@@ -1,0 +1,242 @@
+"""Suppressions a change adds, and whether they are honoured.
+
+A pull request could otherwise silence its own violation: add
+`# policygate: ignore[pss/privileged] reviewed` (or a `policygate.dev/ignore`
+annotation) next to it and the check passes. A suppression is *added* when the base had
+nothing suppressing that rule in that resource — same identity (API group, kind,
+namespace, name), wherever the resource sits; for objects without an identity, in that
+file. Then:
+
+- in pull-request mode it is honoured only when an approval rule of the base config
+  that covers it (`adds_suppressions`, optionally for some rules or families) applies
+  and is approved — the report names who approved it; otherwise the finding is reported
+  as if the suppression were not there, with a blocking `policygate/new-suppression`
+  error naming the rule, the resource, the reason and the commit that added it;
+- with `--diff`/`--staged` and no pull-request facts (pre-commit, a laptop) it is
+  honoured and reported as a `policygate/new-suppression` note — or an error where the
+  base config says `suppressions: {new: error}` — so the author knows the pull request
+  will need approval.
+"""
+from __future__ import annotations
+
+import dataclasses
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policygate.kubernetes import api_group, as_resource
+from policygate.model import Document, Finding, Location, Report, ResourceId, Severity
+from policygate.parsers import parse_bytes
+from policygate.parsers.yaml import Limits
+from policygate.rules import rule_matches
+from policygate.sources.diff import NULL_ID, SUBMODULE_MODE, SYMLINK_MODE
+from policygate.suppress import Directive, file_directives
+
+if TYPE_CHECKING:
+    from policygate.approvals.run import ApprovalRun
+    from policygate.sources.changes import ChangeSet
+    from policygate.sources.git import Git
+
+NEW = "policygate/new-suppression"
+_WRITTEN = ("comment", "annotation")   # suppressions written in manifests (not config)
+
+Key = tuple[str, str, str, str]
+
+
+def _key(resource: ResourceId | None, file: str) -> Key:
+    if resource is None:
+        return ("", "", "file", file)
+    return (api_group(resource.api_version), resource.kind, resource.namespace or "",
+            resource.name or "")
+
+
+def _document_at(documents: list[Document], line: int) -> Document | None:
+    index = bisect_right([d.start_line for d in documents], line) - 1
+    return documents[index] if index >= 0 and line <= documents[index].end_line else None
+
+
+def _directives(raw: bytes, file: str) -> list[tuple[Directive, ResourceId | None]]:
+    """Each suppression written in a file, with the resource it sits in."""
+    if b"policygate" not in raw:
+        return []
+    parsed = parse_bytes(raw, file, Limits())
+    found = []
+    for directive in file_directives(parsed, file):
+        document = _document_at(parsed.documents, directive.first_line)
+        resource = as_resource(document) if document is not None else None
+        found.append((directive, resource.id if resource is not None else None))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class AddedSuppression:
+    """One rule or family a suppression of the head names in a resource, where nothing
+    at the base covered it (what `adds_suppressions` approval conditions look at)."""
+
+    pattern: str
+    resource: ResourceId | None
+    file: str
+    line: int
+    kind: str
+    reason: str | None
+
+    def describe(self) -> str:
+        return f"{self.pattern} in {self.resource or self.file}"
+
+
+class Introduced:
+    """The suppressions of a change's head, against those of its base."""
+
+    def __init__(self, git: Git, changes: ChangeSet) -> None:
+        self.git, self.changes = git, changes
+        self.views = {source.display: view for source, view in
+                      zip(changes.sources, changes.views)}
+        self.head: dict[str, list[tuple[Directive, ResourceId | None]]] = {}
+        for source in changes.sources:
+            if source.content is not None:
+                self.head[source.display] = _directives(source.content, source.display)
+        self.base: dict[Key, list[str]] = {}
+        for blob, path in self._base_blobs():
+            for directive, resource in _directives(blob, path):
+                self.base.setdefault(_key(resource, path), []).extend(directive.rules)
+
+    def _base_blobs(self) -> Iterable[tuple[bytes, str]]:
+        """Every base version the change replaces or removes (resources move between
+        files, so every one counts)."""
+        wanted = {view.base_id: view.path for view in self.changes.views if view.base_id}
+        for change in self.changes.changes:
+            if change.old_path and change.old_id != NULL_ID and \
+                    change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
+                wanted.setdefault(change.old_id, change.old_path)
+        limit = Limits().max_file_bytes
+        sizes = self.git.blob_sizes(list(wanted))
+        blobs = self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
+        return [(content, wanted[blob]) for blob, content in blobs.items()]
+
+    def _covered_at_base(self, rule: str, key: Key) -> bool:
+        return any(rule_matches(rule, pattern) for pattern in self.base.get(key, ()))
+
+    @property
+    def added(self) -> tuple[AddedSuppression, ...]:
+        found = []
+        for file, directives in self.head.items():
+            for directive, resource in directives:
+                for pattern in directive.rules:
+                    if not self._covered_at_base(pattern, _key(resource, file)):
+                        found.append(AddedSuppression(pattern, resource, file, directive.line,
+                                                      directive.kind, directive.reason))
+        return tuple(found)
+
+    def is_new(self, finding: Finding) -> bool:
+        suppression = finding.suppression
+        return (suppression is not None and suppression.kind in _WRITTEN
+                and finding.file in self.head
+                and not self._covered_at_base(finding.rule, _key(finding.resource, finding.file)))
+
+    def commit_of(self, file: str, line: int) -> str:
+        """The commit that wrote the suppression's line, as `git blame` says."""
+        if self.changes.head is None:
+            return "the staged change (not committed yet)"
+        view = self.views.get(file)
+        path = view.source if view is not None else file
+        output = self.git.run("blame", "--porcelain", "--no-textconv", "-L", f"{line},{line}",
+                              f"{self.changes.base}..{self.changes.head}", "--", path,
+                              check=False)
+        commit = output.split(b" ", 1)[0].decode(errors="replace")
+        return f"commit {commit[:12]}" if len(commit) == 40 else "an unknown commit"
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    rule: str
+    resource: ResourceId | None
+    kind: str
+    file: str
+    line: int
+    reason: str | None
+
+
+def _approval(rule: str, run: ApprovalRun | None) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(approving rule, pending rule and why, approvers) among the base config's approval
+    rules with an `adds_suppressions` condition that covers `rule` and applies."""
+    if run is None or run.approvals is None or run.result is None:
+        return None, None, ()
+    pending = None
+    for name, approval_rule in run.approvals.rules.items():
+        wanted = approval_rule.conditions.adds_suppressions
+        if wanted is None or wanted and not any(rule_matches(rule, p) for p in wanted):
+            continue
+        result = run.result.rules[name]
+        if result.status == "approved":
+            return name, None, result.approved_by
+        if result.status != "skipped" and pending is None:
+            pending = f"approval rule {name!r} is {result.status}: {result.reason}"
+    return None, pending, ()
+
+
+def review_new_suppressions(report: Report, introduced: Introduced, pr_mode: bool,
+                            approvals: ApprovalRun | None, severity: Severity) -> list[Finding]:
+    """Decide on every suppressed finding whose suppression the change added; returns
+    the `policygate/new-suppression` findings (not yet configured)."""
+    groups: dict[_Group, list[Finding]] = {}
+    for finding in report.suppressed:
+        if introduced.is_new(finding):
+            suppression = finding.suppression
+            assert suppression is not None
+            group = _Group(finding.rule, finding.resource, suppression.kind, suppression.file,
+                           suppression.line or 1, suppression.reason)
+            groups.setdefault(group, []).append(finding)
+    notes = []
+    for group, findings in groups.items():
+        what = (f"new {group.kind} suppression of {group.rule} in "
+                f"{group.resource or group.file} (reason: {group.reason or 'none given'}; "
+                f"added in {introduced.commit_of(group.file, group.line)})")
+        if not pr_mode:
+            notes.append(_finding(severity, f"{what} is honoured here; in a pull request it "
+                                            f"needs the approval the base config asks for "
+                                            f"(approval rules with `adds_suppressions`)", group))
+            continue
+        approving, pending, approvers = _approval(group.rule, approvals)
+        if approving is not None:
+            for finding in findings:
+                finding.suppression = dataclasses.replace(
+                    finding.suppression, approved_by=approvers)  # type: ignore[arg-type]
+            who = ", ".join(approvers) or "no approval needed"
+            notes.append(_finding(Severity.NOTE, f"{what} is honoured: approved by {who} "
+                                                 f"(approval rule {approving!r})", group))
+            continue
+        for finding in findings:
+            report.suppressed.remove(finding)
+            finding.suppression = None
+            report.findings.append(finding)
+        why = pending or ("no approval rule covers new suppressions — add one with "
+                          "`adds_suppressions` to the base config's approvals, or remove it")
+        notes.append(_finding(Severity.ERROR, f"{what} is not honoured: {why}", group))
+    return notes
+
+
+def introduced_in(root: Path, base: str, head: str, changes: ChangeSet | None,
+                  include: tuple[str, ...], exclude: tuple[str, ...]) -> Introduced | None:
+    """The suppressions a pull request adds; None when its commits are not available."""
+    from policygate.sources import GitError
+    from policygate.sources.changes import load_sources, range_changes
+    from policygate.sources.git import Git
+
+    git = Git(root)
+    try:
+        if changes is None:
+            if git.commit(base) is None or git.commit(head) is None:
+                return None
+            changes = range_changes(git, f"{base}...{head}", [])
+        if not changes.views:
+            load_sources(git, changes, include, exclude)
+        return Introduced(git, changes)
+    except GitError:
+        return None
+
+
+def _finding(severity: Severity, message: str, group: _Group) -> Finding:
+    return Finding(NEW, severity, message, group.file, Location(group.line, 1, group.line),
+                   resource=group.resource, source="config")
