@@ -34,7 +34,12 @@ def test_baseline_round_trip_line_shift_and_rename(write):
 
     run = check(root, "--baseline", "baseline.json")
     assert (run.exit_code, run.json()["findings"]) == (0, [])
-    assert {s["suppression"]["kind"] for s in run.json()["suppressed"]} == {"baseline"}
+    assert [(s["rule"], s["line"], s["suppression"]) for s in run.json()["suppressed"]] == [
+        ("pss/host-namespaces", 5, {"kind": "baseline", "reason": "present when the baseline "
+                                    "was written", "by": "baseline.json", "owner": None,
+                                    "expires": None}),
+        ("pss/privileged", 9, {"kind": "baseline", "reason": "present when the baseline was "
+                               "written", "by": "baseline.json", "owner": None, "expires": None})]
 
     shifted = "# moved down by a new header\n# and another\n" + POD
     (root / "apps/legacy.yaml").unlink()
@@ -53,6 +58,41 @@ def test_new_violations_are_reported_despite_the_baseline(write):
     run = check(root, "--baseline", "baseline.json")
     assert run.exit_code == 1
     assert [(f["rule"], f["line"]) for f in run.json()["findings"]] == [("pss/privileged", 12)]
+
+
+TWO_CONTAINERS = """apiVersion: v1
+kind: Pod
+metadata: {name: legacy, namespace: shop}
+spec:
+  containers:
+    - name: a
+      securityContext:
+        privileged: true
+    - name: b
+      securityContext:
+        privileged: false
+"""
+
+
+def test_a_violation_moved_to_another_container_is_new(write):
+    """The field path is part of the fingerprint: the baselined privileged container
+    being fixed does not excuse another container turning privileged."""
+    root = write({"legacy.yaml": TWO_CONTAINERS})
+    run_cli("check", "--select", "pss/privileged", "--write-baseline", "baseline.json", ".",
+            cwd=root)
+    moved = TWO_CONTAINERS.replace("privileged: true", "privileged: X").replace(
+        "privileged: false", "privileged: true").replace("privileged: X", "privileged: false")
+    (root / "legacy.yaml").write_text(moved)
+    run = check(root, "--baseline", "baseline.json")
+    assert run.exit_code == 1
+    assert [(f["rule"], f["line"], f["path"]) for f in run.json()["findings"]] == \
+        [("pss/privileged", 11, "spec.containers[1].securityContext.privileged")]
+    assert run.json()["suppressed"] == []
+    # The compliant neighbour: the same violation where it was stays known.
+    (root / "legacy.yaml").write_text(TWO_CONTAINERS)
+    kept = check(root, "--baseline", "baseline.json")
+    assert (kept.exit_code, kept.json()["findings"]) == (0, [])
+    assert [(s["rule"], s["line"]) for s in kept.json()["suppressed"]] == [("pss/privileged", 8)]
 
 
 def test_an_extra_copy_of_a_baselined_resource_is_new(write):

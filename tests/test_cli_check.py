@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from tests.conftest import run_cli
 
@@ -81,6 +82,24 @@ def test_restricted_controls_warn_by_default_and_fail_on_decides(write):
     assert never.exit_code == 0
     quiet = run_cli("check", *pss, "--pss-warn-level", "none", "soft.yaml", cwd=root)
     assert (quiet.exit_code, quiet.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("severity, blocking", [
+    ("note", ["note"]),
+    ("warning", ["note", "warning"]),
+    ("error", ["note", "warning", "error"]),
+])
+def test_fail_on_is_the_lowest_severity_that_exits_1(write, severity, blocking):
+    """`--fail-on S` fails on findings at S or above and on nothing below it; `never` on
+    nothing. One finding per run, its severity set in the config."""
+    root = write({"bad.yaml": PRIVILEGED,
+                  ".policygate.yaml": f"rules:\n  pss/privileged: {severity}\n"})
+    for fail_on in ("note", "warning", "error", "never"):
+        run = run_cli("check", "--format", "json", "--select", "pss/privileged",
+                      "--fail-on", fail_on, "bad.yaml", cwd=root)
+        assert [(f["rule"], f["severity"]) for f in run.json()["findings"]] == \
+            [("pss/privileged", severity)]
+        assert (fail_on, run.exit_code) == (fail_on, 1 if fail_on in blocking else 0)
 
 
 def test_json_report_matches_the_contract_and_schema(write):

@@ -151,16 +151,43 @@ def test_exception_by_kind_namespace_name_and_family(write):
     assert {s["file"] for s in report["suppressed"]} == {"a.yaml", "b.yaml"}
 
 
+def _expiring(write, days_from_today):
+    """Check EXCEPTIONS_POD with an exception for pss/privileged expiring that many days from
+    today, and return (the date, the report)."""
+    for _ in range(2):  # a run that straddles midnight is retried once
+        expires = (datetime.date.today() + datetime.timedelta(days=days_from_today)).isoformat()
+        root = write({"pod.yaml": EXCEPTIONS_POD, ".policygate.yaml": (
+            f"exceptions:\n  - rule: pss/privileged\n    reason: temporary\n"
+            f"    expires: {expires}\n")})
+        report = check(root)
+        if expires == (datetime.date.today()
+                       + datetime.timedelta(days=days_from_today)).isoformat():
+            return expires, report
+    raise AssertionError("the date changed twice during the test")
+
+
+def test_an_exception_is_valid_through_its_expiry_date(write):
+    """`expires: <today>` still suppresses: the date is the last day it applies."""
+    expires, report = _expiring(write, 0)
+    assert report["findings"] == []
+    assert [(s["rule"], s["line"], s["suppression"]) for s in report["suppressed"]] == [
+        ("pss/privileged", line, {"kind": "exception", "reason": "temporary",
+                                  "by": ".policygate.yaml:2 (exception #1)", "owner": None,
+                                  "expires": expires}) for line in (8, 11)]
+
+
 def test_expired_exception_stops_suppressing_and_says_so(write):
-    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
-    root = write({"pod.yaml": EXCEPTIONS_POD, ".policygate.yaml": (
-        f"exceptions:\n  - rule: pss/privileged\n    reason: temporary\n    expires: {yesterday}\n")})
-    report = check(root)
+    """The day after its expiry date an exception no longer applies, and says so."""
+    yesterday, report = _expiring(write, -1)
     assert report["suppressed"] == []
-    expired = next(f for f in report["findings"] if f["rule"] == "policygate/expired-exception")
-    assert (expired["file"], expired["line"], expired["severity"]) == (".policygate.yaml", 2, "warning")
-    assert f"exception #1 for pss/privileged expired on {yesterday}" in expired["message"]
-    assert sum(f["rule"] == "pss/privileged" for f in report["findings"]) == 2
+    assert [(f["rule"], f["file"], f["line"], f["severity"], f["message"])
+            for f in report["findings"]] == [
+        ("policygate/expired-exception", ".policygate.yaml", 2, "warning",
+         f"exception #1 for pss/privileged expired on {yesterday}: it no longer suppresses "
+         f"anything (reason was: temporary); fix the findings or renew it with a new date"),
+        *[("pss/privileged", "pod.yaml", line, "error", f'container "{name}" runs privileged '
+           f"(securityContext.privileged=true): remove the field or set it to false")
+          for name, line in (("a", 8), ("b", 11))]]
 
 
 def test_unused_exception_is_a_note_on_full_scans(write):

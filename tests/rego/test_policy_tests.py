@@ -90,6 +90,20 @@ def test_a_crashing_test_is_its_own_error_and_the_rest_still_run(write, engine):
     assert lines[-4:] == ["PASS: 2/5", "FAIL: 1/5", "ERROR: 1/5", "SKIPPED: 1/5"]
 
 
+def test_an_erroring_test_fails_the_run_without_any_failing_test(write, engine):
+    """ERROR counts like FAIL: a suite whose only bad result is an evaluation error (here
+    OPA's eval_conflict_error, which both engines raise) exits 1, not 0."""
+    conflict = ("package err_test\n\nf(_) := 1\n\nf(_) := 2\n\ntest_ok if {\n  1 == 1\n}\n\n"
+                "test_conflict if {\n  f(1) == 1\n}\n")
+    root = write({"policy/err_test.rego": conflict})
+    run = run_cli("test", "--engine", engine, "--format", "json", "policy", cwd=root)
+    report = json.loads(run.stdout)
+    assert report["summary"] == {"total": 2, "pass": 1, "fail": 0, "error": 1, "skip": 0}
+    assert [(t["name"], t["result"]) for t in report["tests"]] == [
+        ("test_ok", "pass"), ("test_conflict", "error")]
+    assert run.exit_code == 1
+
+
 def test_with_input_as_two_values_in_one_test_gives_opas_answer(write, engine):
     """Each `with` applies to its own expression, as in OPA: both expressions hold."""
     tests = ('package two_test\n\nimport data.main\n\ntest_both if {\n'

@@ -3,17 +3,20 @@ validity."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
 import jsonschema
 
+from policygate.baseline import fingerprint
 from policygate.model import Finding, Location, Report, ResourceId, Severity, Suppression
 from policygate.reporters.github_report import annotation, render as render_annotations
 from policygate.reporters.junit_report import render as render_junit
 from policygate.reporters.markdown import code_span, escape_text, fenced_block, table_cell
 from policygate.reporters.sarif_report import MAX_RESULTS, report_to_sarif
 from policygate.reporters.summary_report import render_summary
+from policygate.rules.catalog import catalog
 from tests.conftest import run_cli
 
 SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data/sarif-schema-2.1.0.json").read_text())
@@ -102,12 +105,109 @@ def test_sarif_is_valid_and_has_fingerprints_and_rules():
     assert run["automationDetails"]["id"] == "policygate/"
 
 
+def _sarif_location(file, line=None):
+    physical = {"artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"}}
+    if line is not None:
+        physical["region"] = {"startLine": line, "startColumn": 11, "endLine": line + 1}
+    return [{"physicalLocation": physical}]
+
+
+def test_sarif_results_carry_each_findings_level_rule_index_and_suppression():
+    """Code scanning shows `level` as the alert's severity and finds the rule through
+    `ruleIndex`: both follow each finding, not its rule's default."""
+    note = finding(severity=Severity.NOTE, line=30)
+    custom = Finding("rego/main", Severity.WARNING, "custom", "policy/x.yaml", source="rego")
+    by_exception = finding(line=50)
+    by_exception.suppression = Suppression("exception", None, ".policygate.yaml", 3)
+    by_baseline = finding(line=60)
+    by_baseline.suppression = Suppression("baseline", "known", "baseline.json")
+    report = Report([finding(), custom, note], suppressed=[by_exception, by_baseline])
+    run = report_to_sarif(report)["runs"][0]
+    resource = {"resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop",
+                             "name": "web"}, "source": "builtin"}
+    key = {"policygate/v2": fingerprint(finding())}
+
+    def suppressed(kind, reason, file):
+        return [{"kind": kind, "justification": reason, "location": {"physicalLocation": {
+            "artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"}}}}]
+    assert run["results"] == [
+        {"ruleId": "pss/privileged", "ruleIndex": 0, "level": "error",
+         "message": {"text": 'container "web" runs privileged'},
+         "locations": _sarif_location("deploy/web.yaml", 21), "partialFingerprints": key,
+         "properties": resource},
+        {"ruleId": "rego/main", "ruleIndex": 1, "level": "warning", "message": {"text": "custom"},
+         "locations": _sarif_location("policy/x.yaml"),
+         "partialFingerprints": {"policygate/v2": fingerprint(custom)}},
+        {"ruleId": "pss/privileged", "ruleIndex": 0, "level": "note",
+         "message": {"text": 'container "web" runs privileged'},
+         "locations": _sarif_location("deploy/web.yaml", 30), "partialFingerprints": key,
+         "properties": resource},
+        {"ruleId": "pss/privileged", "ruleIndex": 0, "level": "error",
+         "message": {"text": 'container "web" runs privileged'},
+         "locations": _sarif_location("deploy/web.yaml", 50), "partialFingerprints": key,
+         "properties": resource,
+         "suppressions": suppressed("external", "no reason given", ".policygate.yaml")},
+        {"ruleId": "pss/privileged", "ruleIndex": 0, "level": "error",
+         "message": {"text": 'container "web" runs privileged'},
+         "locations": _sarif_location("deploy/web.yaml", 60), "partialFingerprints": key,
+         "properties": resource, "suppressions": suppressed("external", "known", "baseline.json")},
+    ]
+    assert run["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_sarif_rules_describe_each_rule_once_with_its_default_level():
+    doc = {entry.id: entry for entry in catalog()}["pss/privileged"].doc
+    report = Report([finding(severity=Severity.WARNING),
+                     Finding("rego/main", Severity.NOTE, "custom", "x.yaml")])
+    sarif = report_to_sarif(report, category="policygate/prod/")
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    assert (sarif["$schema"], sarif["version"]) == (
+        "https://json.schemastore.org/sarif-2.1.0.json", "2.1.0")
+    run = sarif["runs"][0]
+    version = re.search(r'^version = "(.*)"$', (Path(__file__).parents[2] / "pyproject.toml"
+                                                 ).read_text(), re.M).group(1)
+    assert run["tool"]["driver"] == {
+        "name": "policygate", "version": version,
+        "informationUri": "https://github.com/policygate/policygate",
+        "rules": [
+            {"id": "pss/privileged", "name": "pss_privileged",
+             "shortDescription": {"text": "containers must not run privileged"},
+             "fullDescription": {"text": doc.rationale},
+             "defaultConfiguration": {"level": "error"},
+             "properties": {"tags": ["policygate", "pss"]},
+             "help": {"text": f"{doc.fix}\n\nFails:\n{doc.bad}\n\nPasses:\n{doc.good}",
+                      "markdown": f"{doc.fix}\n\n**Fails**\n```yaml\n{doc.bad}\n```\n\n"
+                                  f"**Passes**\n```yaml\n{doc.good}\n```"}},
+            {"id": "rego/main", "name": "rego_main",
+             "shortDescription": {"text": "policy rule rego/main"},
+             "fullDescription": {"text": "policy rule rego/main"},
+             "defaultConfiguration": {"level": "note"},
+             "properties": {"tags": ["policygate", "rego"]},
+             "help": {"text": "Run `policygate explain rego/main` for details."}}]}
+    assert run["automationDetails"] == {"id": "policygate/prod/"}
+    assert run["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_says_when_the_run_itself_failed():
+    """A run with failures is not a clean scan: `executionSuccessful` is false and each
+    failure is an error notification."""
+    report = Report([finding()], failures=["pod.yaml: the opa engine crashed", "second"])
+    assert report_to_sarif(report)["runs"][0]["invocations"] == [{
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": "pod.yaml: the opa engine crashed"}},
+            {"level": "error", "message": {"text": "second"}}]}]
+
+
 def test_sarif_caps_results_like_github():
     report = Report([finding(line=i + 1) for i in range(MAX_RESULTS + 5)])
     run = report_to_sarif(report)["runs"][0]
     assert len(run["results"]) == MAX_RESULTS
-    assert "5 more results were left out" in \
-        run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert run["results"][-1]["locations"][0]["physicalLocation"]["region"]["startLine"] == \
+        MAX_RESULTS
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": "warning", "message": {"text": "5 more results were left out: GitHub accepts "
+                                                 "at most 25000 results per run"}}]}]
 
 
 def test_junit_has_failures_and_passes_and_survives_hostile_bytes():

@@ -63,6 +63,56 @@ def test_resource_mode_rejudges_the_touched_resource(repo):
     assert check(repo, "--diff", "main", "--filter-mode", "new") == (0, [])
 
 
+# hostPID on line 8; the lines around it are changed one at a time below.
+CONTEXT_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  labels: {tier: a}
+  annotations: {note: a}
+  name: ctx
+spec:
+  hostPID: true
+  containers:
+    - name: ctx
+      image: example/ctx:1.0
+      workingDir: /a
+"""
+
+
+@pytest.mark.parametrize("old, new, distance", [
+    ("note: a", "note: b", 3),             # line 5, three lines above the finding
+    ("tier: a", "tier: b", 4),             # line 4
+    ("ctx:1.0", "ctx:1.1", 3),             # line 11, three lines below
+    ("workingDir: /a", "workingDir: /b", 4),  # line 12
+])
+def test_diff_context_reaches_three_lines_from_a_change_and_no_further(tmp_path, old, new,
+                                                                       distance):
+    """`diff_context` is what a reviewer sees in the hunk: a finding 3 lines from the
+    changed line is reported, one 4 lines away is not, though `resource` reports both."""
+    repo = Repo(tmp_path / "repo")
+    repo.commit({"ctx.yaml": CONTEXT_POD}, "base")
+    repo.commit({"ctx.yaml": CONTEXT_POD.replace(old, new)})
+    expected = [("pss/host-namespaces", "ctx.yaml", 8)]
+    assert check(repo, "--diff", "HEAD~", "--filter-mode", "diff_context") == \
+        ((1, expected) if distance <= 3 else (0, []))
+    assert check(repo, "--diff", "HEAD~", "--filter-mode", "added") == (0, [])
+    assert check(repo, "--diff", "HEAD~") == (1, expected)
+
+
+@pytest.mark.parametrize("configured, findings", [
+    ("added", []), ("diff_context", []), ("resource", [("pss/host-namespaces", "ctx.yaml", 8)])])
+def test_the_config_diff_filter_mode_is_the_default_mode(tmp_path, configured, findings):
+    """`diff: {filter_mode: ...}` in .policygate.yaml replaces the `resource` default, and
+    `--filter-mode` on the command line still wins over it."""
+    repo = Repo(tmp_path / "repo")
+    repo.commit({"ctx.yaml": CONTEXT_POD,
+                 ".policygate.yaml": f"diff:\n  filter_mode: {configured}\n"}, "base")
+    repo.commit({"ctx.yaml": CONTEXT_POD.replace("workingDir: /a", "workingDir: /b")})
+    assert check(repo, "--diff", "HEAD~") == (1 if findings else 0, findings)
+    assert check(repo, "--diff", "HEAD~", "--filter-mode", "file") == \
+        (1, [("pss/host-namespaces", "ctx.yaml", 8)])
+
+
 def test_touching_the_other_resource_does_not_rejudge_the_first(repo):
     repo.commit({"apps/pods.yaml": MANIFEST.replace("example/worker:1.0", "example/worker:1.1")})
     assert check(repo, "--diff", "main") == (0, [])
