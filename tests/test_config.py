@@ -122,18 +122,26 @@ def test_config_given_with_option(write):
     assert _rules(root, "--config", "ci/gate.yaml") == []
 
 
+# What POD is found to break with --select pss: (rule, line).
+POD_FINDINGS = [("pss/host-namespaces", 5), ("pss/privilege-escalation", 9),
+                ("pss/restricted-capabilities", 9), ("pss/run-as-non-root", 9),
+                ("pss/seccomp-required", 9), ("pss/privileged", 10), ("pss/host-ports", 13)]
+
+
 def test_paths_exclude_and_include(write):
     root = write({"apps/pod.yaml": POD, "third_party/pod.yaml": POD,
                   "apps/pod.manifest": POD, ".policygate.yaml": (
                       "paths:\n  exclude: ['third_party/**']\n")})
     report = run_cli("check", "--format", "json", "--select", "pss", ".", cwd=root).json()
-    assert {f["file"] for f in report["findings"]} == {"apps/pod.yaml"}
+    assert [(f["file"], f["rule"], f["line"]) for f in report["findings"]] == [
+        ("apps/pod.yaml", rule, line) for rule, line in POD_FINDINGS]
     # Excludes apply to files named explicitly too (that is how pre-commit passes them).
     excluded = run_cli("check", "--format", "json", "third_party/pod.yaml", cwd=root).json()
     assert excluded["summary"]["files"] == 0
     (root / ".policygate.yaml").write_text("paths:\n  include: ['**/*.manifest']\n")
     included = run_cli("check", "--format", "json", "--select", "pss", ".", cwd=root).json()
-    assert {f["file"] for f in included["findings"]} == {"apps/pod.manifest"}
+    assert [(f["file"], f["rule"], f["line"]) for f in included["findings"]] == [
+        ("apps/pod.manifest", rule, line) for rule, line in POD_FINDINGS]
 
 
 def test_limits_from_config(write):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,11 @@ def test_rego_test_hook_runs_the_policy_unit_tests(tmp_path, pre_commit_home):
                               "policygate-test", "--verbose"], cwd=repo.root, env=env,
                              capture_output=True, text=True, timeout=600)
     assert failing.returncode == 1
-    assert "test_allows" in failing.stdout and "FAIL" in failing.stdout.upper()
+    results = [re.sub(r" \([0-9.]+ms\).*", "", line) for line in failing.stdout.splitlines()
+               if line.startswith("policies/main_test.rego:")]
+    assert results == ["policies/main_test.rego:5: data.main_test.test_denies: PASS",
+                       "policies/main_test.rego:7: data.main_test.test_allows: FAIL"]
+    assert "\nFAIL: 1/2\n" in failing.stdout
 
 
 def test_hook_follows_a_staged_link_and_a_staged_link_target(tmp_path, pre_commit_home):

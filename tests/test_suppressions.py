@@ -70,7 +70,9 @@ def test_comment_on_the_first_line_covers_only_that_resource(write):
     report = check(write({"pods.yaml": text}))
     assert positions(report["findings"]) == [("pss/privileged", "pods.yaml", 21),
                                              ("pss/privileged", "pods.yaml", 24)]
-    assert {s["resource"]["name"] for s in report["suppressed"]} == {"app"}
+    assert [(s["rule"], s["line"], s["resource"]["name"], s["suppression"]["by"])
+            for s in report["suppressed"]] == [("pss/privileged", 9, "app", "pods.yaml:1"),
+                                               ("pss/privileged", 12, "app", "pods.yaml:1")]
 
 
 def test_annotation_suppresses_the_resource_not_its_neighbour(write):
@@ -84,8 +86,10 @@ def test_annotation_suppresses_the_resource_not_its_neighbour(write):
         "  # policygate: ignore[pss/privileged] vendor image needs it (TICKET-1)", "").replace(
         "name: app", "name: neighbour")
     report = check(write({"pods.yaml": annotated + "---\n" + neighbour}))
-    assert {f["resource"]["name"] for f in report["findings"]} == {"neighbour"}
-    assert len(report["suppressed"]) == 2
+    assert [(f["rule"], f["line"], f["resource"]["name"]) for f in report["findings"]] == [
+        ("pss/privileged", 25, "neighbour"), ("pss/privileged", 28, "neighbour")]
+    assert [(s["rule"], s["line"], s["resource"]["name"]) for s in report["suppressed"]] == [
+        ("pss/privileged", 13, "app"), ("pss/privileged", 16, "app")]
     assert report["suppressed"][0]["suppression"] == {
         "kind": "annotation", "reason": "GPU driver installer", "by": "pods.yaml:7",
         "owner": None, "expires": None}
@@ -134,7 +138,10 @@ def test_exception_by_file_glob(write):
                                       "    files: ['legacy/**']\n    reason: being retired\n"
                                       "    owner: platform-team\n    expires: 2999-01-01\n"})
     report = check(root)
-    assert {f["file"] for f in report["findings"]} == {"apps/pod.yaml"}
+    assert positions(report["findings"]) == [("pss/privileged", "apps/pod.yaml", 8),
+                                             ("pss/privileged", "apps/pod.yaml", 11)]
+    assert [(s["file"], s["line"]) for s in report["suppressed"]] == [
+        ("legacy/pod.yaml", 8), ("legacy/pod.yaml", 11)]
     assert report["suppressed"][0]["suppression"] == {
         "kind": "exception", "reason": "being retired", "by": ".policygate.yaml:2 (exception #1)",
         "owner": "platform-team", "expires": "2999-01-01"}
@@ -147,8 +154,10 @@ def test_exception_by_kind_namespace_name_and_family(write):
                   ".policygate.yaml": "exceptions:\n  - rules: [pss]\n    kind: Pod\n"
                                       "    namespace: shop\n    name: 'ap?'\n    reason: known\n"})
     report = check(root)
-    assert {f["file"] for f in report["findings"]} == {"c.yaml"}
-    assert {s["file"] for s in report["suppressed"]} == {"a.yaml", "b.yaml"}
+    assert positions(report["findings"]) == [("pss/privileged", "c.yaml", 8),
+                                             ("pss/privileged", "c.yaml", 11)]
+    assert positions(report["suppressed"]) == [
+        ("pss/privileged", name, line) for name in ("a.yaml", "b.yaml") for line in (8, 11)]
 
 
 def _expiring(write, days_from_today):

@@ -102,7 +102,9 @@ def test_cli_pr_exit_codes(world, fake_github, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_unknown")
     bad_token = run_cli("pr", "--report", "annotations", cwd=repo.root)
     assert bad_token.exit_code == 2
-    assert "401" in bad_token.stderr or "token" in bad_token.stderr
+    assert bad_token.stderr == (
+        "policygate: error: reading pull request acme/gitops#7: GitHub rejected the token (401 "
+        "Bad credentials) — check that GITHUB_TOKEN holds a valid, unexpired token\n")
 
 
 def test_the_head_is_fetched_as_data_when_the_clone_lacks_it(world, tmp_path, monkeypatch):

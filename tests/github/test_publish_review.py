@@ -10,7 +10,6 @@ import pytest
 
 from policygate.baseline import fingerprint
 from policygate.github.api import connect
-from policygate.review.comment_text import finding_comment
 from policygate.github.review import ReviewOptions, publish_review
 from policygate.model import Report, Severity
 from tests.github.clients import FAST
@@ -70,10 +69,15 @@ def test_findings_inside_and_outside_the_diff_get_exactly_the_expected_review(
     files = fake_github.calls("pulls.create_review_comment", "POST")
     assert [(c.json["path"], c.json["subject_type"], c.json["commit_id"]) for c in files] == [
         ("deploy/new.yaml", "file", pr.pr.head.sha), ("deploy/web.yaml", "file", pr.pr.head.sha)]
-    assert files[1].json["body"] == finding_comment("policygate", fingerprint(outside_hunks),
-                                                    outside_hunks, off_diff_line=True)
-    assert "**Line 20** (outside the changed lines)" in files[1].json["body"]
-    assert "**Line" not in files[0].json["body"]      # no line to name
+    # Off the diff's lines: a file-level comment that names the line; without a line, none.
+    assert files[1].json["body"] == (
+        f"<!-- policygate:finding policygate {fingerprint(outside_hunks)} -->\n"
+        "🔴 error · `pss/host-namespaces`\n\n**Line 20** (outside the changed lines)\n\n"
+        "problem at line 20\n\n`Deployment/shop/web` · `spec.line20`\n")
+    assert files[0].json["body"] == (
+        f"<!-- policygate:finding policygate {fingerprint(no_line)} -->\n"
+        "🔴 error · `rego/main`\n\nproblem at line None\n\n"
+        "`Deployment/shop/web` · `spec.lineNone`\n")
     body = review["body"]
     assert body.startswith("<!-- policygate:review policygate ")
     assert body.split("\n", 1)[1] == (

@@ -11,7 +11,7 @@ from policygate.model import parse_path
 from policygate.parsers.lines import line_count
 from policygate.parsers.yaml import Limits, parse_yaml
 from policygate.pipeline import check_bytes
-from policygate.provenance.reference import parse_image
+from policygate.provenance.reference import ImageReference, InvalidReference, parse_image
 from policygate.settings import RuleSet, Settings
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -60,7 +60,18 @@ def test_random_text_never_crashes_the_parser(text):
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=120))
 def test_random_image_references_never_crash(text):
-    parse_image(text)  # a reference or a typed InvalidReference, never an exception
+    """A reference or a typed InvalidReference naming the text and why, never an exception;
+    a reference's normal form (`:latest` made explicit) reads back as the same reference."""
+    result = parse_image(text)
+    if isinstance(result, InvalidReference):
+        assert (result.text, result.part in ("name", "tag", "digest")) == (text, True)
+        assert result.reason.strip() != ""
+    else:
+        assert isinstance(result, ImageReference)
+        again = parse_image(result.normalized())
+        assert isinstance(again, ImageReference)
+        assert (again.name, again.digest, again.normalized()) == (
+            result.name, result.digest, result.normalized())
 
 
 @settings(max_examples=200, deadline=None)

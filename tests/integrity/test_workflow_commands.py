@@ -80,13 +80,25 @@ def test_machine_formats_parse_back_to_the_real_names(repo):
     assert suites == names
 
 
-def test_errors_explain_and_usage_messages_are_guarded(repo):
-    for args in (("explain", "##[add-mask]x"), ("check", "--select", "::stop-commands::x"),
-                 ("check", "--format", "##[add-mask]x"), ("check", "--diff", "::add-mask::x")):
-        run = run_cli(*args, cwd=repo.root)
-        assert run.exit_code == 2
-        assert_no_commands(run.stdout + run.stderr)
-        assert "add-mask" in run.stderr or "stop-commands" in run.stderr
+@pytest.mark.parametrize("args, message", [
+    (("explain", "##[add-mask]x"),
+     "policygate: error: unknown rule '#\\x23[add-mask]x' (see `policygate rules`)"),
+    (("check", "--select", "::stop-commands::x"),
+     "policygate: error: unknown rule or family '::stop-commands::x' (see `policygate rules`)"),
+    (("check", "--format", "##[add-mask]x"),
+     "Error: Invalid value for '--format': '#\\x23[add-mask]x' is not one of 'text', 'json', "
+     "'sarif', 'junit', 'github', 'gitlab-codequality'."),
+    (("check", "--diff", "::add-mask::x"),
+     "policygate: error: base '::add-mask::x' is not a commit in this repository: fetch it "
+     "with `git fetch origin ::add-mask::x`, or check the name"),
+])
+def test_errors_explain_and_usage_messages_are_guarded(repo, args, message):
+    """The hostile value is named in the error (escaped where it would start the line), so
+    it starts no workflow command."""
+    run = run_cli(*args, cwd=repo.root)
+    assert run.exit_code == 2
+    assert_no_commands(run.stdout + run.stderr)
+    assert run.stderr.splitlines()[-1] == message
 
 
 def test_approvals_output_is_guarded(repo):

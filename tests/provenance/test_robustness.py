@@ -23,7 +23,10 @@ def test_any_text_parses_to_a_reference_or_a_reason(text):
     result = parse_image(text)
     assert isinstance(result, (ImageReference, InvalidReference))
     if isinstance(result, ImageReference):
-        assert parse_image(result.normalized()) is not None
+        # normalising is idempotent: the normal form reads back as the same reference
+        again = parse_image(result.normalized())
+        assert isinstance(again, ImageReference)
+        assert again.normalized() == result.normalized()
 
 
 @settings(max_examples=150, deadline=None)

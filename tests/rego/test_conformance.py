@@ -62,7 +62,7 @@ def test_conftest_policy_reports_errors_warnings_and_paths(write, backend):
     run = check(root, "--policy", "policy", *backend, "deploy/web.yaml")
     assert run.exit_code == 1, run.stderr
     assert findings(run) == EXPECTED_V1
-    assert {f["source"] for f in run.json()["findings"]} == {"rego"}
+    assert [f["source"] for f in run.json()["findings"]] == ["rego"] * len(EXPECTED_V1)
 
 
 def test_compliant_document_passes(write, backend):
@@ -233,8 +233,7 @@ def test_parallel_workers_each_get_their_own_engine(write, backend):
     root = write({"policy/deploy.rego": CONFTEST_V1, "deploy/ok.yaml": COMPLIANT, **files})
     run = check(root, "--policy", "policy", "--jobs", "2", *backend, "deploy")
     assert run.exit_code == 1, run.stderr
-    assert len(findings(run)) == 18
-    assert {f["file"] for f in run.json()["findings"]} == set(files)
+    assert sorted(f["file"] for f in run.json()["findings"]) == sorted(list(files) * 3)
 
 
 def test_combined_results_land_on_the_right_item_of_a_list(write, backend):
