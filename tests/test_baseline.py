@@ -1,8 +1,15 @@
 """Baselines survive line shifts and renames, and still catch new violations."""
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 
+import pytest
+
+from policygate.baseline import (Baseline, apply_baseline, fingerprint, outdated_note,
+                                 parse_baseline, write_baseline)
+from policygate.model import Finding, Location, ResourceId, Severity, Suppression
 from tests.conftest import run_cli
 
 POD = """apiVersion: v1
@@ -102,11 +109,99 @@ def test_an_extra_copy_of_a_baselined_resource_is_new(write):
     (root / "copy.yaml").write_text(POD)
     run = check(root, "--baseline", "baseline.json")
     assert run.exit_code == 1
-    assert len(run.json()["findings"]) == 2
+    # One copy stays known, one is new: the baseline absorbs findings in report order
+    # (copy.yaml sorts first), so the findings of the other file are the ones reported.
+    assert [(f["rule"], f["file"], f["line"]) for f in run.json()["findings"]] == [
+        ("pss/host-namespaces", "legacy.yaml", 5), ("pss/privileged", "legacy.yaml", 9)]
+    assert [(f["rule"], f["file"], f["line"]) for f in run.json()["suppressed"]] == [
+        ("pss/host-namespaces", "copy.yaml", 5), ("pss/privileged", "copy.yaml", 9)]
 
 
-def test_unreadable_baseline_exits_2(write):
-    root = write({"legacy.yaml": POD, "baseline.json": "{not json"})
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "baseline.json: not a policygate baseline (invalid JSON: Expecting property "
+                  "name enclosed in double quotes: line 1 column 2 (char 1))"),
+    ('{"version": 3, "findings": []}', "baseline.json: not a policygate baseline (expected "
+                                       "version 2); write one with --write-baseline"),
+    ('{"version": 2, "findings": {}}', "baseline.json: not a policygate baseline (expected "
+                                       "version 2); write one with --write-baseline"),
+    ('[{"version": 2}]', "baseline.json: not a policygate baseline (expected version 2); write "
+                         "one with --write-baseline"),
+])
+def test_a_baseline_that_is_not_one_exits_2_naming_the_file(write, content, message):
+    root = write({"legacy.yaml": POD, "baseline.json": content})
     run = check(root, "--baseline", "baseline.json")
-    assert run.exit_code == 2
-    assert "baseline.json: not a policygate baseline" in run.stderr
+    assert (run.exit_code, run.stderr) == (2, f"policygate: error: {message}\n")
+
+
+def test_a_missing_baseline_exits_2_naming_the_file(write):
+    run = check(write({"legacy.yaml": POD}), "--baseline", "nowhere.json")
+    assert (run.exit_code, run.stderr) == (
+        2, "policygate: error: nowhere.json: cannot read the baseline: No such file or directory\n")
+
+
+def _finding(rule="pss/privileged", path=("spec", "hostPID"), evidence="true",
+             resource=ResourceId("apps/v1", "Deployment", "shop", "web"), file="a.yaml",
+             message="m"):
+    return Finding(rule, Severity.ERROR, message, file, Location(3, 1, 3), resource, path,
+                   evidence=evidence)
+
+
+def test_the_fingerprint_is_rule_api_group_kind_namespace_name_path_and_value():
+    def digest(*parts):
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    assert fingerprint(_finding()) == digest("pss/privileged", "apps", "Deployment", "shop",
+                                             "web", "spec.hostPID", "true")
+    assert fingerprint(_finding(), version=1) == digest("pss/privileged", "apps", "Deployment",
+                                                        "shop", "web", "spec.hostPID")
+    core = _finding(resource=ResourceId("v1", "Pod", None, None), evidence=None)
+    assert fingerprint(core) == digest("pss/privileged", "", "Pod", "", "", "spec.hostPID", "")
+    # Without a resource (a file-level finding): rule, file and the message's words.
+    loose = _finding(rule="parse/invalid-yaml", resource=None, message="bad  yaml\n here")
+    assert fingerprint(loose) == digest("parse/invalid-yaml", "a.yaml", "bad yaml here")
+
+
+def test_write_baseline_is_sorted_json_with_the_finding_it_stands_for(tmp_path):
+    findings = [_finding(file="b.yaml"), _finding(rule="pss/host-namespaces", path=()),
+                _finding(rule="parse/invalid-yaml", resource=None, path=())]
+    assert write_baseline(tmp_path / "b.json", findings) == 3
+    entries = [{"rule": "parse/invalid-yaml", "file": "a.yaml", "resource": None, "path": None,
+                "fingerprint": fingerprint(findings[2])},
+               {"rule": "pss/host-namespaces", "file": "a.yaml",
+                "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop",
+                             "name": "web"}, "path": None, "fingerprint": fingerprint(findings[1])},
+               {"rule": "pss/privileged", "file": "b.yaml",
+                "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop",
+                             "name": "web"}, "path": "spec.hostPID",
+                "fingerprint": fingerprint(findings[0])}]
+    assert (tmp_path / "b.json").read_text() == json.dumps(
+        {"version": 2, "findings": entries}, indent=2) + "\n"
+    assert parse_baseline((tmp_path / "b.json").read_bytes(), "b.json") == Baseline(
+        Counter(fingerprint(f) for f in findings), 2)
+
+
+def test_each_baseline_entry_absorbs_one_finding_and_never_a_meta_finding():
+    twice = [_finding(), _finding(), _finding(rule="policygate/unused-suppression")]
+    baseline = Baseline(Counter({fingerprint(twice[0]): 1,
+                                 fingerprint(twice[2]): 1}))
+    kept, suppressed = apply_baseline(twice, baseline, "base.json")
+    assert (kept, suppressed) == ([twice[1], twice[2]], [twice[0]])
+    assert twice[0].suppression == Suppression("baseline", "present when the baseline was written",
+                                               "base.json")
+    assert (twice[1].suppression, twice[2].suppression) == (None, None)
+    # Two entries absorb both copies.
+    again = [_finding(), _finding()]
+    kept, suppressed = apply_baseline(again, Baseline(Counter({fingerprint(again[0]): 2})), "b")
+    assert (kept, suppressed) == ([], again)
+
+
+def test_an_old_baseline_matches_without_values_and_says_so_once():
+    old = Baseline(Counter({fingerprint(_finding(), version=1): 1}), version=1)
+    kept, suppressed = apply_baseline([_finding(evidence="false")], old, "old.json")
+    assert (kept, len(suppressed)) == ([], 1)
+    assert outdated_note(old, "old.json") == [Finding(
+        "policygate/outdated-baseline", Severity.NOTE,
+        "old.json is a version 1 baseline: it matches findings by rule, resource and field "
+        "only, so the same field with another value (a new image, a wider host path) still "
+        "counts as known; rewrite it with `policygate check --write-baseline old.json`",
+        "old.json", Location(1, 1, 1), source="config")]
+    assert outdated_note(Baseline(Counter()), "new.json") == []
