@@ -229,3 +229,99 @@ def test_exception_by_name_spares_the_neighbour_in_the_same_file(write):
         [("other", 20), ("other", 23)]
     assert sorted((s["resource"]["name"], s["line"]) for s in report["suppressed"]) == \
         [("app", 8), ("app", 11)]
+
+
+DIRECTIVES = """# policygate: ignore[pss/host-namespaces]
+# a second comment line
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: first
+  namespace: shop
+  annotations:
+    policygate.dev/ignore: " pss/privileged ,, pss/nope "
+spec:
+  hostPID: true
+  containers:
+    - name: a
+      securityContext:
+        privileged: true
+...
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: second, namespace: shop}
+spec:
+  containers:
+    - name: b
+      securityContext:
+        # policygate: ignore[pss/privileged,pss/host-ports]
+        # (the directive covers the next line that is not a comment)
+        privileged: true
+    - name: c
+      securityContext: {privileged: true}  # policygate: ignore[pss/privileged]   fine here   
+    - name: d
+      securityContext: {privileged: true}  # policygate: ignore[pss/nope] see #12
+# policygate: ignore[pss/privileged] a directive on the last line covers nothing
+"""
+
+
+def _meta(rule, severity, message, line, column):
+    return {"rule": rule, "severity": severity, "message": message, "file": "pods.yaml",
+            "line": line, "column": column, "end_line": line, "resource": None, "path": None,
+            "source": "config", "fix": None}
+
+
+def test_every_directive_form_its_reach_and_its_problems(write):
+    """A comment above a document (through comment lines and `---`) covers the document; an
+    annotation covers its resource and splits on commas; an own-line comment covers the next
+    line that is not a comment; a trailing one its own line. Each problem with a directive is
+    a finding on the directive's `#` or annotation key, from the config, never suppressible."""
+    report = check(write({"pods.yaml": DIRECTIVES}))
+    unused = "policygate/unused-suppression"
+    no_reason = "policygate/suppression-without-reason"
+    assert report["findings"] == [
+        _meta(no_reason, "warning", "comment suppression of pss/host-namespaces has no reason: "
+              "say why the risk is accepted (text after the ])", 1, 1),
+        _meta(no_reason, "warning", "annotation suppression of pss/privileged, pss/nope has no "
+              "reason: say why the risk is accepted (annotation policygate.dev/ignore-reason)",
+              10, 5),
+        _meta(unused, "warning", "annotation suppression names unknown rule 'pss/nope' (see "
+              "`policygate rules`)", 10, 5),
+        _meta(no_reason, "warning", "comment suppression of pss/privileged, pss/host-ports has "
+              "no reason: say why the risk is accepted (text after the ])", 26, 9),
+        _meta(unused, "note", "comment suppression of pss/host-ports matched no finding: "
+              "remove it", 26, 9),
+        {**_meta("pss/privileged", "error", 'container "d" runs privileged '
+                 "(securityContext.privileged=true): remove the field or set it to false", 32,
+                 25), "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop",
+                                   "name": "second"},
+         "path": "spec.containers[2].securityContext.privileged", "source": "builtin",
+         "fix": "privileged: false"},
+        _meta(unused, "warning", "comment suppression names unknown rule 'pss/nope' (see "
+              "`policygate rules`)", 32, 44),
+        _meta(unused, "note", "comment suppression of pss/privileged matched no finding: "
+              "remove it", 33, 1),
+    ]
+    assert [(s["rule"], s["line"], s["suppression"]["by"], s["suppression"]["reason"])
+            for s in report["suppressed"]] == [
+        ("pss/host-namespaces", 12, "pods.yaml:1", None),
+        ("pss/privileged", 16, "pods.yaml:10", None),
+        ("pss/privileged", 28, "pods.yaml:26", None),
+        ("pss/privileged", 30, "pods.yaml:30", "fine here")]
+
+
+def test_an_exception_cannot_silence_the_gates_own_findings(write):
+    root = write({"pod.yaml": EXCEPTIONS_POD.replace(
+        "privileged: true\n", "privileged: true  # policygate: ignore[pss/privileged]\n", 1),
+        ".policygate.yaml": "exceptions:\n  - rules: [policygate, pss/host-ports]\n"
+                            "    reason: quiet\n    files: ['*.yaml']\n"})
+    report = check(root)
+    assert [(f["rule"], f["file"], f["line"]) for f in report["findings"]] == [
+        ("policygate/unused-suppression", ".policygate.yaml", 2),
+        ("policygate/suppression-without-reason", "pod.yaml", 8),
+        ("pss/privileged", "pod.yaml", 11)]
+    assert report["findings"][0]["message"] == (
+        "exception #1 for policygate, pss/host-ports matched no finding: remove it")
+    assert [(s["rule"], s["line"]) for s in report["suppressed"]] == [("pss/privileged", 8)]
