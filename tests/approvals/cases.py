@@ -13,6 +13,7 @@ from policygate.approvals.facts import ChangeFacts
 from policygate.approvals.rules import approval_config
 from policygate.config import parse_config
 from policygate.model import ResourceId
+from policygate.suppress.introduced import AddedSuppression
 
 HEAD = "a" * 40
 OLD = "b" * 40
@@ -36,8 +37,8 @@ def approved(user: str, commit: str = HEAD, at: str = "2026-11-20T10:00:00Z",
 
 
 def judge(approvals: dict[str, Any], context: dict[str, Any], codeowners: str | None = None,
-          resources: tuple[ResourceId, ...] | None = (), policy_changed: bool = False
-          ) -> ApprovalResult:
+          resources: tuple[ResourceId, ...] | None = (), policy_changed: bool = False,
+          added_suppressions: tuple[AddedSuppression, ...] | None = None) -> ApprovalResult:
     """Judge `context` (its `platform` decides how `codeowners` is read)."""
     config = parse_config(yaml.safe_dump({"approvals": approvals}).encode(), ".policygate.yaml")
     parsed = approval_config(config)
@@ -47,7 +48,7 @@ def judge(approvals: dict[str, Any], context: dict[str, Any], codeowners: str | 
     else:
         owners = parse_codeowners(codeowners, ".github/CODEOWNERS") if codeowners else None
     facts = ChangeFacts(context_from_json(context), resources, policy_changed, owners,
-                        parsed.teams)
+                        parsed.teams, added_suppressions)
     return evaluate(parsed, facts)
 
 
