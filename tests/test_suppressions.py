@@ -325,3 +325,10 @@ def test_an_exception_cannot_silence_the_gates_own_findings(write):
     assert report["findings"][0]["message"] == (
         "exception #1 for policygate, pss/host-ports matched no finding: remove it")
     assert [(s["rule"], s["line"]) for s in report["suppressed"]] == [("pss/privileged", 8)]
+
+
+def test_explain_says_an_exception_applies_through_its_date():
+    run = run_cli("explain", "policygate/expired-exception")
+    assert (run.exit_code, run.stdout.splitlines()[0]) == (0, (
+        "policygate/expired-exception: a config exception is past its expiry date (it applies "
+        "through that date) and no longer suppresses anything"))

@@ -134,7 +134,8 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "policygate/unused-suppression": (
         Severity.NOTE, "a suppression or exception matched no finding (or names an unknown rule)"),
     "policygate/expired-exception": (
-        Severity.WARNING, "a config exception is past its expiry date and no longer applies"),
+        Severity.WARNING, "a config exception is past its expiry date (it applies through "
+                          "that date) and no longer suppresses anything"),
     "policygate/outdated-baseline": (
         Severity.NOTE, "the baseline file is an older format that does not compare values"),
     "policygate/new-suppression": (
