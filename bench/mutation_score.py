@@ -67,12 +67,15 @@ def mutant_key(module: str, mutant: str, functions: dict[str, str]) -> str:
     local = mutant.rsplit(".", 1)[1]
     base = local.rsplit("__mutmut_", 1)[0]
     original = functions.get(f"{base}__mutmut_orig", "")
+    # Named like the original, the mutant differs only where it was mutated (a default
+    # value on the def line included).
+    mutated = functions.get(local, "").replace(local, f"{base}__mutmut_orig", 1)
     changed = [line[1:].strip() for line in difflib.unified_diff(
-        original.splitlines(), functions.get(local, "").splitlines(), lineterm="", n=0)
+        original.splitlines(), mutated.splitlines(), lineterm="", n=0)
         if line.startswith("+") and not line.startswith("+++")]
-    # The mutant's def line differs only by name; the mutation is on the other lines.
-    changed = [line for line in changed if not line.startswith(("def ", "async def "))]
     readable = base[2:].replace("ǁ", ".").strip(".")
+    changed = [line.replace(f"{base}__mutmut_orig", readable.rsplit(".", 1)[-1])
+               for line in changed]
     return f"{module} {readable}: {' / '.join(changed) or '(deleted lines)'}"
 
 

@@ -29,7 +29,7 @@ def rich_report() -> Report:
                       ("spec", "containers", 1, "securityContext", "privileged"))
     note = Finding("image/latest-tag", Severity.NOTE, "image nginx uses the latest tag | <b>",
                    "deploy/web.yaml", Location(20, 14, 20), POD, ("spec", "containers", 0, "image"))
-    api_note = Finding("image/latest-tag", Severity.NOTE, "note only", "deploy/api.yaml",
+    api_note = Finding("image/latest-tag", Severity.NOTE, "note only é", "deploy/api.yaml",
                        Location(3, 1, 3), API, ("spec",), render="overlays/prod")
     loose = Finding("parse/invalid-yaml", Severity.ERROR, "bad\x01 yaml", "broken.yaml", None,
                     source="parser")
@@ -53,7 +53,7 @@ JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
   </testsuite>
   <testsuite name="deploy/api.yaml" tests="1" failures="0" errors="0">
     <testcase name="image/latest-tag Deployment/shop/api" classname="deploy/api.yaml">
-      <system-out>deploy/api.yaml:3: note note only</system-out>
+      <system-out>deploy/api.yaml:3: note note only é</system-out>
     </testcase>
   </testsuite>
   <testsuite name="deploy/ok.yaml" tests="2" failures="0" errors="0">
@@ -92,7 +92,7 @@ def test_junit_without_run_failures_has_no_error_suite_and_passes_the_rest():
 <testsuites name="policygate" tests="4" failures="0" errors="0">
   <testsuite name="deploy/api.yaml" tests="1" failures="0" errors="0">
     <testcase name="image/latest-tag Deployment/shop/api" classname="deploy/api.yaml">
-      <system-out>deploy/api.yaml:3: note note only</system-out>
+      <system-out>deploy/api.yaml:3: note note only é</system-out>
     </testcase>
   </testsuite>
   <testsuite name="deploy/ok.yaml" tests="2" failures="0" errors="0">
@@ -125,7 +125,7 @@ SUMMARY = """## policygate
 
 | Line | Severity | Rule | Message |
 |---:|---|---|---|
-| 3 | 🔵 note | `image/latest-tag` | note only |
+| 3 | 🔵 note | `image/latest-tag` | note only é |
 
 ### `deploy/web.yaml`
 
@@ -216,7 +216,7 @@ def test_json_report_in_full():
     assert data["summary"] == {"files": 4, "resources": 3, "findings": 5, "errors": 2,
                                "warnings": 1, "notes": 2, "suppressed": 1}
     assert data["findings"][0] == {
-        "rule": "image/latest-tag", "severity": "note", "message": "note only",
+        "rule": "image/latest-tag", "severity": "note", "message": "note only é",
         "file": "deploy/api.yaml", "line": 3, "column": 1, "end_line": 3,
         "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop",
                      "name": "api"},

@@ -64,6 +64,23 @@ def test_markdown_escaping_is_exact():
     assert len(escape_text("x" * 5000, limit=100)) == 100
 
 
+def test_markdown_caps_padding_fences_and_defaults():
+    from policygate.reporters.markdown import cap
+    assert (cap("abcd", 4), cap("abcde", 4), cap("abc", 0)) == ("abcd", "abc…", "…")
+    # Each helper's default limit, just over it.
+    assert escape_text("x" * 1001) == "x" * 999 + "…"
+    assert table_cell("x" * 301) == "x" * 299 + "…"
+    assert code_span("x" * 301) == "`" + "x" * 299 + "…`"
+    assert fenced_block("x" * 20_001) == "```\n" + "x" * 19_999 + "…\n```"
+    assert code_span("a\x01\nb", table=False) == "`a\ufffd b`"
+    # A span that starts or ends with a backtick, or is blank, is padded; others are not.
+    assert [code_span(t) for t in ("`a", "a`", "a`b", " ", "")] == [
+        "`` `a ``", "`` a` ``", "``a`b``", "`   `", "`  `"]
+    assert code_span("a | b", table=False) == "`a | b`"
+    assert fenced_block("a@b\x07\n\n", "yaml") == "```yaml\na@\u2060b\ufffd\n```"
+    assert fenced_block("\n\nlead\t") == "```\n\n\nlead\t\n```"
+
+
 def test_summary_groups_by_file_and_caps_size():
     findings = [finding(file=f"f{i // 10}.yaml", line=i % 10 + 1) for i in range(3000)]
     text = render_summary(Report(findings, files=300, resources=300), limit=60_000)
