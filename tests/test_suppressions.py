@@ -332,3 +332,11 @@ def test_explain_says_an_exception_applies_through_its_date():
     assert (run.exit_code, run.stdout.splitlines()[0]) == (0, (
         "policygate/expired-exception: a config exception is past its expiry date (it applies "
         "through that date) and no longer suppresses anything"))
+
+
+def test_a_comment_covers_its_own_file_only(write):
+    report = check(write({"a.yaml": TWO_CONTAINERS, "b.yaml": EXCEPTIONS_POD}))
+    assert positions(report["findings"]) == [("pss/privileged", "a.yaml", 11),
+                                             ("pss/privileged", "b.yaml", 8),
+                                             ("pss/privileged", "b.yaml", 11)]
+    assert positions(report["suppressed"]) == [("pss/privileged", "a.yaml", 8)]

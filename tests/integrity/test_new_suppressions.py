@@ -124,6 +124,24 @@ def test_a_suppression_the_base_already_had_is_honoured_silently(tmp_path, base_
     assert [s["rule"] for s in run.json()["suppressed"]] == ["pss/host-namespaces"]
 
 
+@pytest.mark.parametrize("elsewhere", [
+    COMMENTED.replace("namespace: shop", "namespace: other"),   # same name, other namespace
+    COMMENTED.replace("name: web", "name: api"),                # same namespace, other name
+])
+def test_a_suppression_of_another_resource_at_the_base_does_not_cover_it(tmp_path, elsewhere):
+    """The base's suppression counts for the resource it sits in (group, kind, namespace,
+    name), not for a namesake in another namespace or a neighbour."""
+    repo = feature_repo(tmp_path / "repo", {FILE: elsewhere + "---\n" + CLEAN})
+    base = repo.git("rev-parse", "main").strip()
+    head = repo.commit({FILE: elsewhere + "---\n" + COMMENTED})
+    context = pr_context(repo, base, head, [{"path": FILE, "status": "modified"}])
+    run = run_cli("check", "--format", "json", *SELECT, "--pr-context", context, cwd=repo.root)
+    assert [(r, s, l) for r, s, l, _ in _found(run)] == [
+        ("policygate/new-suppression", "error", 18), ("pss/host-namespaces", "error", 18)]
+    assert [(s["rule"], s["line"]) for s in run.json()["suppressed"]] == [
+        ("pss/host-namespaces", 7)]
+
+
 def test_a_resource_moved_with_its_suppression_keeps_it(tmp_path):
     repo = feature_repo(tmp_path / "repo", {"deploy/old.yaml": COMMENTED})
     base = repo.git("rev-parse", "main").strip()
