@@ -99,7 +99,8 @@ def test_an_item_is_touched_by_a_change_to_an_anchor_it_uses_elsewhere():
     documents = parse_yaml(ANCHORS, "list.yaml", Limits()).documents
     pod = next(d for d in documents if d.data.get("kind") == "Pod")
     config_map = next(d for d in documents if d.data.get("kind") == "ConfigMap")
-    assert touched(pod, [(6, 6)]) is True          # the anchored mapping, in the ConfigMap
+    assert touched(pod, [(5, 5)]) is True          # the anchor, in the ConfigMap
+    assert touched(pod, [(6, 6)]) is True          # the anchored mapping's content
     assert touched(pod, [(4, 4)]) is False         # the ConfigMap's name: not borrowed
     assert touched(config_map, [(10, 10)]) is False  # the alias does not touch the anchor's owner
 
