@@ -233,7 +233,7 @@ def test_exception_by_name_spares_the_neighbour_in_the_same_file(write):
 
 DIRECTIVES = """# policygate: ignore[pss/host-namespaces]
 # a second comment line
----
+--- # the first pod
 apiVersion: v1
 kind: Pod
 metadata:
@@ -261,8 +261,7 @@ spec:
         privileged: true
     - name: c
       securityContext: {privileged: true}  # policygate: ignore[pss/privileged]   fine here   
-    - name: d
-      securityContext: {privileged: true}  # policygate: ignore[pss/nope] see #12
+    - {name: "d#1", securityContext: {privileged: true}}  # policygate: ignore[pss/nope] see #12
 # policygate: ignore[pss/privileged] a directive on the last line covers nothing
 """
 
@@ -293,16 +292,17 @@ def test_every_directive_form_its_reach_and_its_problems(write):
               "no reason: say why the risk is accepted (text after the ])", 26, 9),
         _meta(unused, "note", "comment suppression of pss/host-ports matched no finding: "
               "remove it", 26, 9),
-        {**_meta("pss/privileged", "error", 'container "d" runs privileged '
-                 "(securityContext.privileged=true): remove the field or set it to false", 32,
-                 25), "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop",
+        {**_meta("pss/privileged", "error", 'container "d#1" runs privileged '
+                 "(securityContext.privileged=true): remove the field or set it to false", 31,
+                 39), "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop",
                                    "name": "second"},
          "path": "spec.containers[2].securityContext.privileged", "source": "builtin",
          "fix": "privileged: false"},
+        # The directive's `#`, not the one inside the quoted name before it.
         _meta(unused, "warning", "comment suppression names unknown rule 'pss/nope' (see "
-              "`policygate rules`)", 32, 44),
+              "`policygate rules`)", 31, 59),
         _meta(unused, "note", "comment suppression of pss/privileged matched no finding: "
-              "remove it", 33, 1),
+              "remove it", 32, 1),
     ]
     assert [(s["rule"], s["line"], s["suppression"]["by"], s["suppression"]["reason"])
             for s in report["suppressed"]] == [
@@ -340,3 +340,34 @@ def test_a_comment_covers_its_own_file_only(write):
                                              ("pss/privileged", "b.yaml", 8),
                                              ("pss/privileged", "b.yaml", 11)]
     assert positions(report["suppressed"]) == [("pss/privileged", "a.yaml", 8)]
+
+
+def test_a_comment_above_a_yaml_directive_does_not_reach_the_document(write):
+    """Only comments, blank lines and document markers may stand between a directive and
+    the document it covers; a `%YAML` line is none of them."""
+    text = ("# policygate: ignore[pss/privileged] legacy\n%YAML 1.1\n---\n"
+            + EXCEPTIONS_POD)
+    report = check(write({"pod.yaml": text}))
+    assert positions(report["findings"]) == [
+        ("policygate/unused-suppression", "pod.yaml", 1), ("pss/privileged", "pod.yaml", 11),
+        ("pss/privileged", "pod.yaml", 14)]
+    assert report["suppressed"] == []
+
+
+def test_an_exception_with_selectors_passes_over_findings_without_a_resource(write):
+    root = write({"bad.yaml": "a: [\n", "pod.yaml": EXCEPTIONS_POD, ".policygate.yaml": (
+        "exceptions:\n  - rules: [parse, pss]\n    kind: Pod\n    reason: known\n")})
+    report = run_cli("check", "--format", "json", "--select", "parse,pss", "--pss-warn-level",
+                     "none", ".", cwd=root).json()
+    assert [(f["rule"], f["file"]) for f in report["findings"]] == [
+        ("parse/invalid-yaml", "bad.yaml")]
+    assert positions(report["suppressed"]) == [("pss/privileged", "pod.yaml", 8),
+                                               ("pss/privileged", "pod.yaml", 11)]
+
+
+def test_an_object_whose_metadata_is_not_a_mapping_has_no_annotation(write):
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: [odd]\nspec:\n  containers:\n"
+            "    - name: a\n      securityContext:\n"
+            "        privileged: true  # policygate: ignore[pss/privileged] vendor\n")
+    report = check(write({"pod.yaml": text}))
+    assert positions(report["suppressed"]) == [("pss/privileged", "pod.yaml", 8)]

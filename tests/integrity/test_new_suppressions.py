@@ -87,6 +87,38 @@ def test_the_approval_rule_decides_and_the_report_names_the_approver(tmp_path):
         ("pss/host-namespaces", ["sam"])
 
 
+def test_the_new_suppression_finding_in_full(tmp_path):
+    """On the suppression's line, about the resource, from the config (never suppressible)."""
+    run, commit = _pr(tmp_path, COMMENTED)
+    assert run.json()["findings"][0] == {
+        "rule": "policygate/new-suppression", "severity": "error",
+        "message": f"{_what(commit)} is not honoured: no approval rule covers new suppressions "
+                   f"— add one with `adds_suppressions` to the base config's approvals, or "
+                   f"remove it",
+        "file": FILE, "line": 7, "column": 1, "end_line": 7,
+        "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web"},
+        "path": None, "source": "config", "fix": None}
+
+
+@pytest.mark.parametrize("requires, reviews, who", [
+    ("{count: 2, teams: [acme/security]}", ["sam", "sue"], "sam, sue"),
+    ("{count: 0}", [], "no approval needed"),
+])
+def test_an_honoured_suppression_names_its_approvers(tmp_path, requires, reviews, who):
+    config = APPROVALS.replace("FILTER", "pss").replace(
+        "{count: 1, teams: [acme/security]}", requires).replace("[sam]", "[sam, sue]")
+    text = COMMENTED.replace(" reviewed by ops", "")
+    run, commit = _pr(tmp_path, text, {".policygate.yaml": config}, reviews=reviews)
+    assert _found(run) == [(
+        "policygate/new-suppression", "note", 7,
+        f"new comment suppression of pss/host-namespaces in Pod/shop/web (reason: none given; "
+        f"added in commit {commit}) is honoured: approved by {who} (approval rule "
+        f"'suppressions-ok')"),
+        ("policygate/suppression-without-reason", "warning", 7,
+         "comment suppression of pss/host-namespaces has no reason: say why the risk is "
+         "accepted (text after the ])")]
+
+
 def test_an_approval_rule_for_other_rules_does_not_cover_it(tmp_path):
     run, _ = _pr(tmp_path, COMMENTED, {".policygate.yaml": APPROVALS.replace("FILTER", "image")})
     assert [(r, s) for r, s, _, _ in _found(run)] == [
