@@ -51,11 +51,29 @@ def test_unverifiable_team_membership_is_an_error_that_keeps_the_counted_approva
 
 
 def test_a_condition_that_cannot_be_decided_is_an_error_naming_why():
-    assert _rule({"count": 0}, pr(files_truncated=True, reviews=[]), codeowners="* @alice\n")[:2] \
-        == ("approved", "always applies; approved by no approval needed")
+    status, reason, *_ = _rule({"count": 0, "codeowners": True}, pr(files_truncated=True),
+                               codeowners="* @alice\n")
+    assert (status, reason) == ("error", "GitHub listed only the first 3,000 changed files, so "
+                                         "file-based conditions cannot be evaluated; split the "
+                                         "pull request")
     result = judge({"rules": [{"name": "r", "if": {"changed_resources": {"kinds": ["Pod"]}},
                                "requires": {"count": 0}}]}, pr(), resources=None)
     assert (result.rules["r"].status, result.rules["r"].rule.name) == ("error", "r")
+    skipped = judge({"rules": [{"name": "s", "if": {"has_labels": ["x"]}}],
+                     "if_no_rule_applies": "pass"}, pr())
+    assert (skipped.rules["s"].status, skipped.rules["s"].rule.name) == ("skipped", "s")
+
+
+def test_the_unverifiable_team_is_named_not_a_known_one():
+    context = pr(reviews=[approved("zoe")], teams={"acme/a-known": ["kim"]})
+    assert _rule({"count": 1, "teams": ["acme/a-known", "acme/z-unknown"]}, context)[:2] == (
+        "error", "always applies; cannot verify membership of acme/z-unknown — give the "
+                 "action a token with Members: read, or list the team under `approvals.teams`")
+
+
+def test_a_team_of_unknown_members_is_still_a_candidate_while_nobody_approved():
+    assert _rule({"count": 1, "teams": ["acme/ghost"]}, pr())[:2] == (
+        "pending", "always applies; needs 1 more approval from acme/ghost (members unknown)")
 
 
 OWNERS = """\
@@ -74,6 +92,9 @@ def test_github_code_owner_gaps_name_the_first_file_and_count_the_rest():
     assert (rule.status, rule.reason, rule.candidates) == (
         "pending", "always applies; needs a code owner's approval for deploy/prod/web.yaml "
                    "(alice, acme/sre) (and 2 more files)", ("alice", "acme/sre", "writer", "carol"))
+    two = judge(config, pr(files=files[:2]), OWNERS).rules["owners"]
+    assert two.reason == ("always applies; needs a code owner's approval for "
+                          "deploy/prod/web.yaml (alice, acme/sre) (and 1 more files)")
     one = judge(config, pr(files=files[1:2]), OWNERS).rules["owners"]
     assert one.reason == "always applies; needs a code owner's approval for docs/a.md (writer)"
 
@@ -100,6 +121,11 @@ def test_gitlab_section_gaps_name_the_section_files_and_owners():
     docs = judge(config, pr(platform="gitlab", files=files[-1:]), GITLAB_OWNERS).rules["owners"]
     assert docs.reason == ("always applies; needs a code owner's approval for [Docs] /docs/ "
                            "(docs/x.md; writer)")
+    four = judge(config, pr(platform="gitlab", files=files[:4], reviews=[approved("alice")]),
+                 GITLAB_OWNERS).rules["owners"]
+    assert four.reason == (
+        "always applies; needs 2 code owner approvals (1 more) for [Platform] /deploy/ "
+        "(deploy/a.yaml, deploy/b.yaml, deploy/c.yaml and 1 more; alice, bob)")
     three = judge(config, pr(platform="gitlab", files=files[:3], reviews=[approved("alice")]),
                   GITLAB_OWNERS).rules["owners"]
     assert three.reason == (
