@@ -78,6 +78,9 @@ APPROVED = "; approved by no approval needed"
      {"added_suppressions": (_added("pss/privileged"), _added("pss", None), _added("image"))},
      ("approved", "adds a suppression of pss/privileged in Deployment/shop/web and 2 more"
       + APPROVED)),
+    ({"adds_suppressions": True}, None,
+     {"added_suppressions": (_added("image"), _added("pss", None))},
+     ("approved", "adds a suppression of image in Deployment/shop/web and 1 more" + APPROVED)),
     ({"adds_suppressions": {"rules": ["pss/host-ports", "image"]}}, None,
      {"added_suppressions": (_added("pss/privileged"), _added("pss", None))},
      ("approved", "adds a suppression of pss in deploy/prod/web.yaml" + APPROVED)),
