@@ -106,6 +106,15 @@ def test_junit_without_run_failures_has_no_error_suite_and_passes_the_rest():
 """
 
 
+def test_junit_counts_every_failing_case_and_every_run_failure():
+    findings = [Finding(rule, Severity.ERROR, "m", "a.yaml", Location(1, 1, 1), POD)
+                for rule in ("pss/privileged", "pss/host-ports")]
+    out = render("junit", Report(findings, failures=["first", "second"]))
+    assert '<testsuite name="a.yaml" tests="2" failures="2" errors="0">' in out
+    assert '<testsuites name="policygate" tests="3" failures="2" errors="1">' in out
+    assert '<error message="the check did not complete">first\nsecond</error>' in out
+
+
 def test_junit_failure_message_is_the_first_finding_capped():
     long = Finding("pss/privileged", Severity.WARNING, "x" * 600, "a.yaml", Location(2, 1, 2))
     out = render("junit", Report([long]))
@@ -170,6 +179,27 @@ def test_summary_cut_says_how_many_and_where_to_look():
     shown = text.count("| 🔴 error |")
     assert (shown, len(text.encode()) <= 1000) == (4, True)
     assert text.endswith(f"\n\n… {10 - shown} more findings not shown (see logs)\n")
+    # The cut is exact: each row costs its bytes plus a newline, and 200 bytes stay free
+    # for the closing line. A fourth row needs a limit of 909 bytes, a fifth 1,039.
+    for limit, rows in ((908, 3), (909, 4), (1038, 4), (1039, 5)):
+        cut = render_summary(Report(findings), title="gate | prod", limit=limit, more="(x)")
+        assert (limit, cut.count("| 🔴 error |")) == (limit, rows)
+
+
+def test_summary_caps_every_untrusted_field():
+    """Title 100, file 300, rule 120, message 600 and failure 2,000 characters, each cut
+    with an ellipsis (Markdown escapes come after the cut)."""
+    finding = Finding("r/" + "x" * 119, Severity.ERROR, "m" * 601, "f" * 301, Location(1, 1, 1))
+    blank = Finding("r/y", Severity.NOTE, "n", "", Location(2, 1, 2))
+    text = render_summary(Report([blank, finding], failures=["e" * 2001]), title="t" * 101)
+    assert text.splitlines() == [
+        "## " + "t" * 99 + "…", "", "❌ policygate could not complete the check", "",
+        "0 files, 0 resources checked, 2 findings, 0 suppressed.", "",
+        "> **Failure:** " + "e" * 1999 + "…", "",
+        "### `  `", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|",
+        "| 2 | 🔵 note | `r/y` | n |", "",
+        "### `" + "f" * 299 + "…`", "", "| Line | Severity | Rule | Message |",
+        "|---:|---|---|---|", "| 1 | 🔴 error | `r/" + "x" * 117 + "…` | " + "m" * 599 + "… |"]
 
 
 def test_codequality_issues_in_full():

@@ -15,6 +15,7 @@ from policygate.reporters.github_report import annotation, render as render_anno
 from policygate.reporters.junit_report import render as render_junit
 from policygate.reporters.markdown import code_span, escape_text, fenced_block, table_cell
 from policygate.reporters.sarif_report import MAX_RESULTS, report_to_sarif
+from policygate.reporters.sarif_report import render as render_sarif
 from policygate.reporters.summary_report import render_summary
 from policygate.rules.catalog import catalog
 from tests.conftest import run_cli
@@ -203,6 +204,27 @@ def test_sarif_rules_describe_each_rule_once_with_its_default_level():
              "help": {"text": "Run `policygate explain rego/main` for details."}}]}
     assert run["automationDetails"] == {"id": "policygate/prod/"}
     assert run["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_rule_names_tags_and_category_and_the_rendered_bytes():
+    dashed = Finding("pss/host-namespaces", Severity.ERROR, "hôte", "a.yaml", Location(1, 1, 1))
+    library = Finding("rego/lib.labels/missing", Severity.WARNING, "m", "a.yaml")
+    report = Report([dashed, library])
+    run = report_to_sarif(report, category="gate/X/")["runs"][0]
+    assert [(r["name"], r["properties"]["tags"]) for r in run["tool"]["driver"]["rules"]] == [
+        ("pss_host_namespaces", ["policygate", "pss"]),
+        ("rego_lib.labels_missing", ["policygate", "rego"])]
+    assert run["automationDetails"] == {"id": "gate/X/"}
+    # What --format sarif writes: indented, UTF-8 as is.
+    assert render_sarif(report) == json.dumps(report_to_sarif(report), indent=2,
+                                              ensure_ascii=False) + "\n"
+    assert '"text": "hôte"' in render_sarif(report)
+
+
+def test_sarif_at_exactly_the_cap_leaves_nothing_out():
+    run = report_to_sarif(Report([finding(line=i + 1) for i in range(MAX_RESULTS)]))["runs"][0]
+    assert (len(run["results"]), run["invocations"]) == (MAX_RESULTS,
+                                                         [{"executionSuccessful": True}])
 
 
 def test_sarif_says_when_the_run_itself_failed():
