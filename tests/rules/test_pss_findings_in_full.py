@@ -1,6 +1,6 @@
 """Every finding the PSS rules make, in full — message, field path, fix, position — on the
 marked manifests of each rule's tests and on the upstream conformance fixtures (at the
-newest policy version, both levels), against tests/rules/data/pss_findings.json.
+newest policy version and at v1.0, both levels), against tests/rules/data/pss_findings.json.
 
 The other PSS tests pin where findings land and which verdict each fixture gets; this one
 pins what they say, which is what a developer reads to fix the manifest. After a deliberate
@@ -58,15 +58,17 @@ def _everything(tmp_path: Path) -> dict[str, dict[str, list[dict]]]:
         (root / "w.yaml").write_text(manifest)
         result[name] = _findings(root, "--select", rule, "--pss-level", RESTRICTED).get(
             "w.yaml", [])
-    for level in (BASELINE, RESTRICTED):
-        root = tmp_path / "upstream" / level
-        root.mkdir(parents=True)
-        for name, case in fixtures(level, LATEST).items():
-            (root / name).write_text(yaml.safe_dump(case.pod, sort_keys=False))
-        version = f"v{LATEST[0]}.{LATEST[1]}"
-        for name, findings in sorted(_findings(root, "--select", "pss", "--pss-level", level,
-                                               "--pss-version", version).items()):
-            result[f"upstream.{level}.{name}"] = findings
+    # The newest policy, and v1.0 (seccomp and AppArmor annotations, older checks).
+    for version, prefix in ((LATEST, "upstream"), ((1, 0), "upstream-v1.0")):
+        for level in (BASELINE, RESTRICTED):
+            root = tmp_path / prefix / level
+            root.mkdir(parents=True)
+            for name, case in fixtures(level, version).items():
+                (root / name).write_text(yaml.safe_dump(case.pod, sort_keys=False))
+            for name, findings in sorted(_findings(
+                    root, "--select", "pss", "--pss-level", level,
+                    "--pss-version", f"v{version[0]}.{version[1]}").items()):
+                result[f"{prefix}.{level}.{name}"] = findings
     return result
 
 
