@@ -53,24 +53,25 @@ def test_every_escape_git_writes_and_what_is_not_quoted():
     # A backslash with nothing after it, or before a letter git never escapes, stays.
     assert unquote('"a\\"') == "a\\"
     assert unquote('"a\\qb"') == "a\\qb"
-    # Raw bytes that are not UTF-8 survive the round trip (surrogateescape).
+    # Raw bytes that are not UTF-8 survive the round trip (surrogateescape), escaped or not.
     assert unquote('"\\377x"') == b"\xffx".decode("utf-8", "surrogateescape")
+    assert unquote('"\udcff\\t"') == "\udcff\t"
 
 
 def test_raw_records_added_deleted_renamed_copied_and_odd_names():
     a, b = b"a" * 40, b"b" * 40
     null = b"0" * 40
-    raw = (b":000000 100644 " + null + b" " + b + b" A\0new.yaml\0"
+    raw = (b":000000 100644 " + null + b" " + b + b" A\0new-\xfd.yaml\0"
            b":100644 000000 " + a + b" " + null + b" D\0gone.yaml\0"
-           b":100644 100644 " + a + b" " + b + b" R087\0old name.yaml\0new\tname.yaml\0"
+           b":100644 100644 " + a + b" " + b + b" R087\0old-\xfe.yaml\0new\tname.yaml\0"
            b":100644 120000 " + a + b" " + b + b" T\0link.yaml\0"
            b":100644 100644 " + a + b" " + a + b" C100\0src.yaml\0copy-\xff.yaml\0")
     changes = parse_raw(raw)
     assert [(c.path, c.status, c.old_path, c.old_id, c.new_id, c.old_mode, c.new_mode)
             for c in changes] == [
-        ("new.yaml", "A", None, "0" * 40, "b" * 40, "000000", "100644"),
+        ("new-\udcfd.yaml", "A", None, "0" * 40, "b" * 40, "000000", "100644"),
         ("gone.yaml", "D", "gone.yaml", "a" * 40, "0" * 40, "100644", "000000"),
-        ("new\tname.yaml", "R", "old name.yaml", "a" * 40, "b" * 40, "100644", "100644"),
+        ("new\tname.yaml", "R", "old-\udcfe.yaml", "a" * 40, "b" * 40, "100644", "100644"),
         ("link.yaml", "T", "link.yaml", "a" * 40, "b" * 40, "100644", "120000"),
         ("copy-\udcff.yaml", "C", "src.yaml", "a" * 40, "a" * 40, "100644", "100644")]
     assert [(c.deleted, c.status_word) for c in changes] == [
@@ -95,6 +96,19 @@ def test_hunks_count_their_lines_so_content_is_never_a_header():
              b"diff --git a/d.yaml b/d.yaml\n--- a/d.yaml\n+++ b/d.yaml\n@@ -3,0 +4 @@\n+z\n")
     assert parse_hunks(patch) == {"q\tx.yaml": [Hunk(1, 2, 1, 3), Hunk(7, 1, 8, 1)],
                                   "d.yaml": [Hunk(3, 0, 4, 1)]}
+
+
+def test_no_newline_markers_are_not_counted_and_names_keep_their_own_ends():
+    """`\\ No newline at end of file` after a removed line is not a line of the hunk: the
+    added line after it (`++ b/evil`, shown `+++ b/evil`) is still content. git ends a name
+    that has a space with a tab, which is not part of the name."""
+    patch = (b"diff --git a/x.yaml b/x.yaml\n--- a/x.yaml\n+++ b/x.yaml\n"
+             b"@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+++ b/evil\n"
+             b"@@ -5 +5 @@\n-x\n+y\n"
+             b"diff --git a/MAX b/MAX\n--- a/MAX\n+++ b/MAX\t\n@@ -1 +1 @@\n-1\n+2\n"
+             b"diff --git a/sp b/sp\n--- a/trail \t\n+++ b/trail \t\n@@ -2 +2 @@\n-1\n+2\n")
+    assert parse_hunks(patch) == {"x.yaml": [Hunk(1, 1, 1, 1), Hunk(5, 1, 5, 1)],
+                                  "MAX": [Hunk(1, 1, 1, 1)], "trail ": [Hunk(2, 1, 2, 1)]}
 
 
 def test_line_ranges_of_each_kind_of_hunk():
