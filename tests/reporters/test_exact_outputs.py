@@ -44,14 +44,8 @@ def rich_report() -> Report:
                   failures=["x.rego: the opa engine crashed"])
 
 
-JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="policygate" tests="7" failures="2" errors="1">
-  <testsuite name="broken.yaml" tests="1" failures="1" errors="0">
-    <testcase name="parse/invalid-yaml" classname="broken.yaml">
-      <failure type="error" message="bad\ufffd yaml">broken.yaml:0: error bad\ufffd yaml</failure>
-    </testcase>
-  </testsuite>
-  <testsuite name="deploy/api.yaml" tests="1" failures="0" errors="0">
+# The suites of deploy/api.yaml (a note only) and deploy/ok.yaml (nothing found).
+API_AND_OK = """  <testsuite name="deploy/api.yaml" tests="1" failures="0" errors="0">
     <testcase name="image/latest-tag Deployment/shop/api" classname="deploy/api.yaml">
       <system-out>deploy/api.yaml:3: note note only é</system-out>
     </testcase>
@@ -60,7 +54,16 @@ JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
     <testcase name="all rules ConfigMap/shop/cm" classname="deploy/ok.yaml" />
     <testcase name="all rules Pod/ok" classname="deploy/ok.yaml" />
   </testsuite>
-  <testsuite name="deploy/web.yaml" tests="2" failures="1" errors="0">
+"""
+
+JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="policygate" tests="7" failures="2" errors="1">
+  <testsuite name="broken.yaml" tests="1" failures="1" errors="0">
+    <testcase name="parse/invalid-yaml" classname="broken.yaml">
+      <failure type="error" message="bad\ufffd yaml">broken.yaml:0: error bad\ufffd yaml</failure>
+    </testcase>
+  </testsuite>
+""" + API_AND_OK + """  <testsuite name="deploy/web.yaml" tests="2" failures="1" errors="0">
     <testcase name="image/latest-tag Pod/shop/web" classname="deploy/web.yaml">
       <system-out>deploy/web.yaml:20: note image nginx uses the latest tag | &lt;b&gt;</system-out>
     </testcase>
@@ -90,16 +93,7 @@ def test_junit_without_run_failures_has_no_error_suite_and_passes_the_rest():
     report.findings = [f for f in report.findings if f.file == "deploy/api.yaml"]
     assert render("junit", report) == """<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="policygate" tests="4" failures="0" errors="0">
-  <testsuite name="deploy/api.yaml" tests="1" failures="0" errors="0">
-    <testcase name="image/latest-tag Deployment/shop/api" classname="deploy/api.yaml">
-      <system-out>deploy/api.yaml:3: note note only é</system-out>
-    </testcase>
-  </testsuite>
-  <testsuite name="deploy/ok.yaml" tests="2" failures="0" errors="0">
-    <testcase name="all rules ConfigMap/shop/cm" classname="deploy/ok.yaml" />
-    <testcase name="all rules Pod/ok" classname="deploy/ok.yaml" />
-  </testsuite>
-  <testsuite name="deploy/web.yaml" tests="1" failures="0" errors="0">
+""" + API_AND_OK + """  <testsuite name="deploy/web.yaml" tests="1" failures="0" errors="0">
     <testcase name="all rules Pod/shop/web" classname="deploy/web.yaml" />
   </testsuite>
 </testsuites>
