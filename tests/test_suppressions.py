@@ -197,6 +197,9 @@ def test_expired_exception_stops_suppressing_and_says_so(write):
         *[("pss/privileged", "pod.yaml", line, "error", f'container "{name}" runs privileged '
            f"(securityContext.privileged=true): remove the field or set it to false")
           for name, line in (("a", 8), ("b", 11))]]
+    # On the exception's line, from its first column, from the config.
+    assert {k: report["findings"][0][k] for k in ("column", "end_line", "source")} == {
+        "column": 1, "end_line": 2, "source": "config"}
 
 
 def test_unused_exception_is_a_note_on_full_scans(write):

@@ -119,6 +119,28 @@ def test_an_honoured_suppression_names_its_approvers(tmp_path, requires, reviews
          "accepted (text after the ])")]
 
 
+def test_the_first_applying_suppression_rule_decides_and_skipped_ones_do_not(tmp_path):
+    """Rules without `adds_suppressions` are passed over, a rule whose other conditions do not
+    apply is skipped, and the first pending one is named."""
+    config = ("approvals:\n  if_no_rule_applies: pass\n  rules:\n"
+              "    - {name: other, requires: {count: 0}}\n"
+              "    - name: labelled\n      if: {adds_suppressions: true, has_labels: [never]}\n"
+              "      requires: {count: 1}\n"
+              "    - name: first\n      if: {adds_suppressions: true}\n"
+              "      requires: {count: 1, users: [sam]}\n"
+              "    - name: second\n      if: {adds_suppressions: true}\n"
+              "      requires: {count: 1, users: [sue]}\n")
+    run, commit = _pr(tmp_path / "a", COMMENTED, {".policygate.yaml": config})
+    assert [f[3] for f in _found(run) if f[0] == "policygate/new-suppression"] == [
+        f"{_what(commit)} is not honoured: approval rule 'first' is pending: adds a "
+        f"suppression of pss/host-namespaces in Pod/shop/web; needs 1 more approval from sam"]
+    approved, commit = _pr(tmp_path / "b", COMMENTED, {".policygate.yaml": config},
+                           reviews=["sue"])
+    assert [f for f in _found(approved) if f[0] == "policygate/new-suppression"] == [(
+        "policygate/new-suppression", "note", 7,
+        f"{_what(commit)} is honoured: approved by sue (approval rule 'second')")]
+
+
 def test_an_approval_rule_for_other_rules_does_not_cover_it(tmp_path):
     run, _ = _pr(tmp_path, COMMENTED, {".policygate.yaml": APPROVALS.replace("FILTER", "image")})
     assert [(r, s) for r, s, _, _ in _found(run)] == [
@@ -197,6 +219,18 @@ def _diff(tmp_path, base_config: str | None, head_config: str | None, *args: str
     commit = repo.commit(head)
     run = run_cli("check", "--format", "json", *SELECT, *args, cwd=repo.root)
     return repo, run, commit[:12]
+
+
+def test_every_new_suppression_gets_its_own_note(tmp_path):
+    repo = feature_repo(tmp_path / "repo", {FILE: CLEAN + "---\n" + pod("api")})
+    commit = repo.commit({FILE: COMMENTED + "---\n" + pod(
+        "api", hostPID="true  # policygate: ignore[pss/host-namespaces] agent")})
+    run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", cwd=repo.root)
+    assert [(r, s, l) for r, s, l, _ in _found(run)] == [
+        ("policygate/new-suppression", "note", 7), ("policygate/new-suppression", "note", 18)]
+    assert _found(run)[1][3].startswith(
+        f"new comment suppression of pss/host-namespaces in Pod/shop/api (reason: agent; "
+        f"added in commit {commit[:12]}) is honoured here")
 
 
 def test_diff_mode_honours_it_and_says_the_pull_request_will_need_approval(tmp_path):
