@@ -268,3 +268,31 @@ def test_json_report_in_full():
     assert compact == json.dumps(report_to_json(report), ensure_ascii=False) + "\n"
     plain = rich_report()
     assert "rego_engine" not in report_to_json(plain) and "renders" not in report_to_json(plain)
+
+
+TEXT = """deploy/api.yaml:3:1: note [image/latest-tag] note only é
+
+deploy/web.yaml:9:9: error [pss/privileged] container "web" runs privileged
+deploy/web.yaml:14:9: warning [pss/privileged] container "side" runs privileged
+deploy/web.yaml:20:14: note [image/latest-tag] image nginx uses the latest tag | <b>
+
+broken.yaml: error [parse/invalid-yaml] bad\x01 yaml
+
+2 errors, 1 warning, 2 notes in 3 files (4 files, 3 resources checked, 1 suppressed)
+"""
+
+
+def test_text_groups_files_by_a_blank_line_and_colours_only_on_request():
+    report = rich_report()
+    assert render("text", report) == TEXT
+    bold, reset = "\x1b[1m", "\x1b[0m"
+    red, yellow, cyan = "\x1b[31m", "\x1b[33m", "\x1b[36m"
+    coloured = render("text", report, color=True).splitlines()
+    assert coloured[:3] == [
+        f"{bold}deploy/api.yaml:3:1{reset}: {cyan}note{reset} [image/latest-tag] note only é", "",
+        f"{bold}deploy/web.yaml:9:9{reset}: {red}error{reset} [pss/privileged] container "
+        f'"web" runs privileged']
+    assert coloured[3].startswith(f"{bold}deploy/web.yaml:14:9{reset}: {yellow}warning{reset} ")
+    assert coloured[6] == f"{bold}broken.yaml{reset}: {red}error{reset} [parse/invalid-yaml] " \
+                          "bad\x01 yaml"
+    assert render("text", Report()) == ""
