@@ -51,6 +51,26 @@ volumes:
   - {name: unset, nfs: null}
 """
 
+# A volume without a name is named by its index; a source that is not an object is no source.
+UNNAMED_AND_UNSET = """
+containers:
+  - name: web
+    image: nginx:1.27
+volumes:
+  - {name: ok, emptyDir: {}}
+  - {nfs: {server: nfs.example.com, path: /}}  # <- pss/volume-types @nfs
+  - {name: weird, nfs: "text"}  # <- pss/volume-types @{
+"""
+
+
+def test_unnamed_volumes_and_sources_that_are_not_objects(write):
+    text = as_pod(UNNAMED_AND_UNSET)
+    findings = assert_marked(run_rule(write, text, RULE, *RESTRICTED), text)
+    assert [(f["path"], f["message"].split(":")[0]) for f in findings] == [
+        ("spec.volumes[1].nfs", 'volume "#1" uses restricted volume type "nfs"'),
+        ("spec.volumes[2]", 'volume "weird" has no allowed volume source (unknown or missing '
+                            'type)')]
+
 
 @pytest.mark.parametrize("kind", WRAPPERS)
 def test_restricted_volume_types_are_errors_at_the_source(write, kind):
