@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -202,12 +202,14 @@ class GitTree:
         return sorted(p for p in self.entries if p.startswith(prefix) and not _skipped(p)
                       and self.entries[p][0] != _SUBMODULE)
 
-    def grep(self, needles: Iterable[bytes]) -> list[str]:
-        """YAML files that contain any of these strings (git grep, fixed strings)."""
+    def grep(self, needles: Iterable[bytes], suffixes: Sequence[str] = ("*.yaml", "*.yml")
+             ) -> list[str]:
+        """Files (YAML unless told) that contain any of these strings (git grep, fixed
+        strings)."""
         patterns = [arg for needle in needles for arg in ("-e", needle.decode())]
         where = [self.revision] if self.revision else ["--cached"]
         output = self.git.run("grep", "-l", "-z", "-F", "-I", *patterns, *where, "--",
-                              "*.yaml", "*.yml", check=False)
+                              *suffixes, check=False)
         prefix = f"{self.revision}:" if self.revision else ""
         return sorted(p.decode("utf-8", "surrogateescape").removeprefix(prefix)
                       for p in output.split(b"\0") if p)
