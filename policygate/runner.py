@@ -273,40 +273,63 @@ def _baseline(options: CheckOptions, inputs: BaseInputs | None) -> Any:
 def _new_suppressions(report: Report, changes: ChangeSet, root: Path, options: CheckOptions,
                       config: Config, pr: PullRequestSetup | None, approvals: ApprovalRun | None,
                       same_diff: ChangeSet | None) -> list[Finding]:
-    """Judge the suppressions the change added (policygate.suppress.introduced)."""
+    """Judge the suppressions the change added (policygate.suppress.introduced): comments
+    and annotations, and — outside PR mode, where the run read the working tree's config
+    — config exceptions the base commit's config did not have."""
     from policygate.sources.git import Git
-    from policygate.suppress.introduced import Introduced, review_new_suppressions
+    from policygate.suppress.introduced import EXCEPTION, Introduced, review_new_suppressions
 
-    if not any(f.suppression is not None and f.suppression.kind in ("comment", "annotation")
-               for f in report.suppressed):
+    kinds = {f.suppression.kind for f in report.suppressed if f.suppression is not None}
+    if pr is not None:
+        kinds.discard(EXCEPTION)
+    if not kinds & {"comment", "annotation", EXCEPTION}:
         return []
     introduced = approvals.introduced if approvals is not None and same_diff is not None \
         and approvals.introduced is not None else Introduced(Git(root), changes)
-    severity = Severity.ERROR if pr is not None else _new_suppression_severity(
-        config, options, changes, root)
+    severity = Severity.ERROR
+    if pr is None:
+        path, base = _base_config(options, changes, root)
+        severity = _new_suppression_severity(config, base)
+        if path is not None:
+            import datetime
+
+            from policygate.suppress.exceptions import live_exceptions
+
+            introduced.config_file = path
+            introduced.base_exceptions = live_exceptions(
+                base.exceptions if base is not None else (), datetime.date.today())
     return review_new_suppressions(report, introduced, pr is not None, approvals, severity)
 
 
-def _new_suppression_severity(config: Config, options: CheckOptions, changes: ChangeSet,
-                              root: Path) -> Severity:
-    """`suppressions.new` as the base commit's config says it — or the working config,
-    when that is stricter: a change can tighten it, never loosen it."""
+def _base_config(options: CheckOptions, changes: ChangeSet, root: Path
+                 ) -> tuple[str | None, Config | None]:
+    """(the config's repository path, the base commit's version of it) for a run without
+    PR facts, which reads the working tree's config. The path is None for a config outside
+    the repository (no change can bring it); the config None when the base's cannot be
+    read — which loosens nothing: it is taken as having no exceptions and the strictest
+    `suppressions.new`."""
     from policygate.approvals.run import trusted_config
     from policygate.config import CONFIG_NAME
     from policygate.sources.git import EMPTY_TREE
     from policygate.trusted import GitBaseReader, repo_path
 
-    def setting(of: Config) -> str:
-        return (of.sections.get("suppressions") or {}).get("new", "note")
-
-    levels = [setting(config)]
     path = repo_path(options.config_file, root) if options.config_file else CONFIG_NAME
-    if changes.base != EMPTY_TREE and path is not None:
-        try:
-            levels.append(setting(trusted_config(GitBaseReader(root, changes.base), path)))
-        except (ConfigError, GitError):
-            levels.append("error")  # an unreadable base config cannot loosen anything
-    return Severity.ERROR if "error" in levels else Severity.NOTE
+    if path is None:
+        return None, Config()
+    if changes.base == EMPTY_TREE:
+        return path, Config()
+    try:
+        return path, trusted_config(GitBaseReader(root, changes.base), path)
+    except (ConfigError, GitError):
+        return path, None
+
+
+def _new_suppression_severity(config: Config, base: Config | None) -> Severity:
+    """`suppressions.new` as the base commit's config says it — or the working config,
+    when that is stricter: a change can tighten it, never loosen it."""
+    levels = [(of.sections.get("suppressions") or {}).get("new", "note")
+              for of in (config, base) if of is not None]
+    return Severity.ERROR if base is None or "error" in levels else Severity.NOTE
 
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
