@@ -121,11 +121,19 @@ class DiffRenders:
         return [f for f in findings if self._on_changed_line(f)]
 
     def _on_changed_line(self, finding: Finding) -> bool:
+        """The gate's view of the file's lines (sources.views: a link has its target's
+        hunks, a file renamed from an unchecked place is wholly new); a render input the
+        gate does not check on its own is wholly new when git calls it a rename, copy or
+        type change, else git's hunks."""
         if not self._by_path:
             self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
+            self._by_path.update({view.path: view.change for view in self.changes.views})
         change = self._by_path.get(finding.file)
         if change is None or finding.location is None:
             return False
+        if change.status in "RCT" and not any(v.path == finding.file
+                                              for v in self.changes.views):
+            return True
         context = 3 if self.mode == "diff_context" else 0
         ranges = change.touched_lines() if context else change.added_lines()
         line = finding.location.line
@@ -194,11 +202,10 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     from policygate.render.start import this_repository
     from policygate.sources.git import Git
 
-    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
-                                                   if c.old_path}
     if trees is None:
         git = Git(root)
         trees = GitTree(git, changes.head), GitTree(git, changes.base)
+    changed = changed_paths(changes, trees)
     head, base = _side(trees[0]), _side(trees[1])
     section = config.sections.get("render") or {}
     head_pointed: list[Pointed] = []
@@ -236,6 +243,22 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
         renders.consumed |= chart_parts(head.tree, chart)
     session.keep = renders.keep
     return renders
+
+
+def changed_paths(changes: ChangeSet, trees: tuple[GitTree, GitTree]) -> set[str]:
+    """Every path whose content the change alters: git's changes (both sides of a rename),
+    the gate's views (a link whose target changed, also outside the paths the diff was
+    limited to), and any link, at the head or the base, that leads to a changed path —
+    a kustomization may read a file through a link nobody named."""
+    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
+                                                   if c.old_path}
+    changed |= {view.path for view in changes.views}
+    for tree in trees:
+        links = tree.links
+        if links:
+            changed |= {link for link, target in tree.resolved(links).items()
+                        if target in changed}
+    return changed
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -174,7 +174,8 @@ class GitTree:
             path = resolved
         return None, None
 
-    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+    def resolved(self, paths: Iterable[str]) -> dict[str, str | None]:
+        """Where each path leads through symlinks inside the tree (None: out of it)."""
         paths = list(paths)
         links: dict[str, bytes] = {}
         while True:  # read link targets hop by hop, each hop in one batch
@@ -183,7 +184,14 @@ class GitTree:
             if not pending:
                 break
             links.update(self.git.read_blobs(sorted(pending)))
-        targets = {path: self._resolve(path, links)[0] for path in paths}
+        return {path: self._resolve(path, links)[0] for path in paths}
+
+    @property
+    def links(self) -> list[str]:
+        return [path for path, (mode, _) in self.entries.items() if mode == _SYMLINK]
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        targets = self.resolved(paths)
         ids = {target: self.entries[target][1] for target in targets.values()
                if target is not None and target in self.entries
                and self.entries[target][0] not in (_SYMLINK, _SUBMODULE)}

@@ -111,6 +111,8 @@ class Introduced:
         for source in changes.sources:
             if source.content is not None:
                 self.head[source.display] = _directives(source.content, source.display)
+        for blob, path in self._other_head_blobs():
+            self.head[path] = _directives(blob, path)
         self.base: dict[Key, list[str]] = {}
         for blob, path in self._base_blobs():
             for directive, resource in _directives(blob, path):
@@ -124,6 +126,20 @@ class Introduced:
             if change.old_path and change.old_id != NULL_ID and \
                     change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
                 wanted.setdefault(change.old_id, change.old_path)
+        return self._blobs(wanted)
+
+    def _other_head_blobs(self) -> Iterable[tuple[bytes, str]]:
+        """The head versions of changed files the gate does not check on their own: a
+        render reads them (a patch named `patch.txt`, a file under an excluded path), and
+        a suppression written there is as new as one in a manifest."""
+        wanted = {change.new_id: change.path for change in self.changes.changes
+                  if not change.deleted and change.path not in self.head
+                  and change.new_id != NULL_ID
+                  and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
+        return self._blobs(wanted)
+
+    def _blobs(self, wanted: dict[str, str]) -> list[tuple[bytes, str]]:
+        """(content, path) of blobs within the size limit."""
         limit = Limits().max_file_bytes
         sizes = self.git.blob_sizes(list(wanted))
         blobs = self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
@@ -148,9 +164,21 @@ class Introduced:
         if suppression is not None and suppression.kind == EXCEPTION:
             return self.base_exceptions is not None and not covered(finding,
                                                                      self.base_exceptions)
-        return (suppression is not None and suppression.kind in _WRITTEN
-                and finding.file in self.head
-                and not self._covered_at_base(finding.rule, _key(finding.resource, finding.file)))
+        if suppression is None or suppression.kind not in _WRITTEN \
+                or suppression.file not in self.head:
+            return False
+        return not self._covered_at_base(finding.rule, self._written_key(finding))
+
+    def _written_key(self, finding: Finding) -> Key:
+        """The resource the suppression is written in, as written — for a rendered finding
+        that is the patch's or the base's object, not the rendered one (another namespace,
+        a name prefix), so it compares with the same file's base version."""
+        suppression = finding.suppression
+        assert suppression is not None
+        for directive, resource in self.head[suppression.file]:
+            if (directive.kind, directive.line) == (suppression.kind, suppression.line):
+                return _key(resource, suppression.file)
+        return _key(finding.resource, suppression.file)
 
     def commit_of(self, file: str, line: int, kind: str = "comment") -> str:
         """The commit that wrote the suppression's line, as `git blame` says (for a config
