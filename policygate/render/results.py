@@ -55,7 +55,7 @@ def _comment_directives(findings: list[Finding], contents: dict[str, bytes], pla
         parsed = parse_bytes(raw, file, limits)
         directives = comment_directives(parsed.text or "", file, parsed.documents)
         file_kept, file_suppressed, file_problems = apply_directives(
-            items, directives, rule_set.ran_per_file, known_pattern)
+            items, directives, rule_set.ran, known_pattern)
         kept += file_kept
         suppressed += file_suppressed
         if file not in plain and (problem_files is None or file in problem_files):
@@ -79,7 +79,7 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
                 merged[key].used |= directive.used
             else:
                 merged[key] = directive
-    return directive_problems(list(merged.values()), rule_set.ran_per_file, known_pattern)
+    return directive_problems(list(merged.values()), rule_set.ran, known_pattern)
 
 
 def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: set[str],
