@@ -133,9 +133,12 @@ def checked_views(git: Git, base: str, head: str | None, changes: list[FileChang
     """Views of every checked path the change touches, and notes on what is not followed.
 
     `wanted` says whether a path is checked; `in_scope` limits the links considered to the
-    paths the run was asked about. The head's tree is listed to find its symlinks (a few
-    ms for 10,000 files; `listing` when the caller started it already); the base's only
-    when there are some."""
+    paths the run was asked about — except for the index (`--staged`, head None): there
+    the names are pre-commit's filtered list of staged files, which never holds an
+    unchanged link whose target the commit changes, so every link leading to a staged
+    change is judged, wherever it is. The head's tree is listed to find its symlinks (a
+    few ms for 10,000 files; `listing` when the caller started it already); the base's
+    only when there are some."""
     trees = _Trees(git, base, head, listing)
     views: list[View] = []
     notes: list[Finding] = []
@@ -152,7 +155,7 @@ def checked_views(git: Git, base: str, head: str | None, changes: list[FileChang
         else:
             views.append(_file_view(change, wanted, trees))
     for link in trees.head.links:
-        if wanted(link) and in_scope(link):
+        if wanted(link) and (in_scope(link) or head is None):
             view = _link_view(link, changed, wanted, trees, notes)
             if view is not None:
                 views.append(view)

@@ -141,3 +141,24 @@ def test_a_link_to_a_compliant_target_passes(tmp_path):
     run = run_cli("check", "--format", "json", "--select", "pss", "--pss-warn-level", "none",
                   "--diff", "main", cwd=repo.root)
     assert (run.exit_code, run.json()["summary"]["files"], run.json()["findings"]) == (0, 1, [])
+
+
+@pytest.mark.parametrize("target", ["docs/pod.txt", "shared/pod.yaml"])
+def test_a_staged_target_re_judges_its_links_whatever_files_are_named(tmp_path, target):
+    """The class: a commit that stages a manifest and a link's target; pre-commit names
+    the staged files its filter keeps (never the unchanged link), and the names limited
+    the run to them."""
+    repo = feature_repo(tmp_path / "repo", {target: CLEAN, "apps/web.yaml": CLEAN})
+    _link(repo, "deploy/pod.yaml", f"../{target}")
+    repo.commit(message="link")
+    repo.write({target: BAD, "apps/web.yaml": CLEAN.replace("1.0", "1.1")})
+    repo.git("add", "-A")
+    named = ["apps/web.yaml"] + ([target] if target.endswith(".yaml") else [])
+    expected = [("pss/host-namespaces", "deploy/pod.yaml", 7)] + (
+        [("pss/host-namespaces", target, 7)] if target.endswith(".yaml") else [])
+    for mode in MODES:
+        assert check(repo, "--staged", "--filter-mode", mode, *named) == expected, mode
+    # The negative: a compliant target leaves every link clean.
+    repo.write({target: CLEAN.replace("1.0", "1.2")})
+    repo.git("add", "-A")
+    assert check(repo, "--staged", *named) == []
