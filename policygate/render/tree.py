@@ -123,6 +123,7 @@ class GitTree:
         self._entries: dict[str, tuple[str, str]] | None = None
         self._dirs: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None
+        self._targets: dict[str, bytes] = {}   # link object id -> its target, read once
 
     @property
     def entries(self) -> dict[str, tuple[str, str]]:
@@ -157,38 +158,46 @@ class GitTree:
             self._dirs = dirs
         return self._dirs
 
-    def _resolve(self, path: str, links: dict[str, bytes]) -> tuple[str | None, str | None]:
-        """Follow symlinks inside the tree -> (final path or None when a link leads out,
-        the object id of a link whose target is not read yet)."""
-        for _ in range(_MAX_LINK_HOPS):
-            entry = self.entries.get(path)
+    def _resolve(self, path: str) -> tuple[str | None, str | None]:
+        """Follow symlinks inside the tree, component by component as the kernel does (a
+        kustomization may name a directory through a link) -> (the final path, or None
+        when a link leads out of the tree or loops; the object id of a link whose target
+        is not read yet)."""
+        pending = path.split("/")
+        done: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not done:
+                    return None, None
+                done.pop()
+                continue
+            entry = self.entries.get("/".join(done + [part]))
             if entry is None or entry[0] != _SYMLINK:
-                return path, None
-            target = links.get(entry[1])
+                done.append(part)
+                continue
+            target = self._targets.get(entry[1])
             if target is None:
                 return path, entry[1]
-            resolved = normalize(posixpath.dirname(path),
-                                 target.decode("utf-8", "surrogateescape"))
-            if resolved is None or target.startswith(b"/"):
+            hops += 1
+            if hops > _MAX_LINK_HOPS or target.startswith(b"/"):
                 return None, None
-            path = resolved
-        return None, None
+            pending = target.decode("utf-8", "surrogateescape").split("/") + pending
+        return "/".join(done), None
 
     def resolved(self, paths: Iterable[str]) -> dict[str, str | None]:
         """Where each path leads through symlinks inside the tree (None: out of it)."""
         paths = list(paths)
-        links: dict[str, bytes] = {}
         while True:  # read link targets hop by hop, each hop in one batch
-            pending = {unread for path in paths for unread in [self._resolve(path, links)[1]]
+            pending = {unread for path in paths for unread in [self._resolve(path)[1]]
                        if unread is not None}
             if not pending:
                 break
-            links.update(self.git.read_blobs(sorted(pending)))
-        return {path: self._resolve(path, links)[0] for path in paths}
-
-    @property
-    def links(self) -> list[str]:
-        return [path for path, (mode, _) in self.entries.items() if mode == _SYMLINK]
+            self._targets.update(self.git.read_blobs(sorted(pending)))
+        return {path: self._resolve(path)[0] for path in paths}
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
         targets = self.resolved(paths)
@@ -200,14 +209,21 @@ class GitTree:
                 for path, target in targets.items()}
 
     def is_dir(self, path: str) -> bool:
-        return path in self.dirs
+        return self.resolved([path])[path] in self.dirs
 
     def exists(self, path: str) -> bool:
-        return path in self.entries or path in self.dirs
+        final = self.resolved([path])[path]
+        return final in self.entries or final in self.dirs
 
     def files_under(self, directory: str) -> list[str]:
-        prefix = f"{directory}/" if directory else ""
-        return sorted(p for p in self.entries if p.startswith(prefix) and not _skipped(p)
+        """Below a directory named through a link: its target's files, under the name."""
+        real = self.resolved([directory])[directory] if directory else ""
+        if real is None:
+            return []
+        prefix = f"{real}/" if real else ""
+        named = f"{directory}/" if directory else ""
+        return sorted(named + p[len(prefix):] for p in self.entries
+                      if p.startswith(prefix) and not _skipped(p)
                       and self.entries[p][0] != _SUBMODULE)
 
     def grep(self, needles: Iterable[bytes], suffixes: Sequence[str] = ("*.yaml", "*.yml")

@@ -11,13 +11,11 @@ import posixpath
 from dataclasses import dataclass
 
 from policygate.sources.diff import SUBMODULE_MODE, SYMLINK_MODE
+from policygate.sources.files import BROKEN, DIRECTORY, OUTSIDE
 from policygate.sources.git import Git, Started
 
 _MAX_HOPS = 40  # Linux's limit on links followed while resolving one path
 
-OUTSIDE = "symlink to a path outside the repository: not followed"
-BROKEN = "broken symlink or symlink loop: not followed"
-DIRECTORY = "symlink to a directory: not followed"
 SUBMODULE = "symlink into a submodule: not followed"
 
 

@@ -215,3 +215,25 @@ def test_a_file_renamed_into_an_overlay_is_wholly_new(tmp_path, mode):
                   "--filter-mode", mode, cwd=repo.root)
     assert _found(run) == [("pss/privileged", "error", "overlays/prod/miner.yaml", 21)]
     assert json.loads(run.stdout)["findings"][0]["resource"]["name"] == "miner"
+
+
+def test_a_kustomization_reads_a_directory_through_a_link_in_every_mode(tmp_path):
+    """kustomize follows a link to a directory that a kustomization names (it opens the
+    path); the gate renders it that way from git objects too, so a change inside the
+    linked directory is judged as the overlay deploys it — namespace `prod`, not as a
+    stray `common` render that an exception for another namespace would wave through."""
+    repo = Repo(tmp_path / "repo")
+    repo.write({**base(), "overlays/prod/kustomization.yaml": "resources: [shared]\n"
+                                                               "namespace: prod\n",
+                ".policygate.yaml": "exceptions:\n  - rule: pss/privileged\n"
+                                    "    namespace: monitoring\n    reason: node agent\n"})
+    (repo.root / "overlays/prod/shared").symlink_to("../../base")
+    repo.commit(message="start")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit({"base/deploy.yaml": base()["base/deploy.yaml"].replace(*PRIVILEGED)})
+    expected = [("pss/privileged", "error", "overlays/prod/shared/deploy.yaml", 21)]
+    for args in (("overlays",), ("--diff", "main"), ("--diff", "main", "--filter-mode", "added")):
+        run = run_cli("check", "--format", "json", "--select", "pss/privileged", *args,
+                      cwd=repo.root)
+        assert _found(run) == expected, args
+        assert [f["resource"]["namespace"] for f in run.json()["findings"]] == ["prod"]
