@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_cli
+from tests.gitlab.mr_world import world  # noqa: F401 — the `world` fixture (GitLab)
 from tests.gatekeeper.builders import FLAG, constraint, documents, obj, template
 from tests.gatekeeper.test_check import UNIQUE_HOST, _ingress
 from tests.integrity.helpers import feature_repo, pod, pr_context
@@ -164,3 +165,28 @@ def test_an_object_the_pull_request_deletes_is_not_in_the_inventory(tmp_path):
     assert _cluster_findings(repo, context) == [
         ("gatekeeper/K8sUniqueIngressHost/unique", "shop/ingress.yaml",
          "host shop.example.com is also used by legacy/old")]
+
+
+def test_gitlab_merge_requests_are_judged_by_the_target_commits_constraints(world):
+    """`policygate mr`: the same class on GitLab (tests/gitlab/mr_world.py)."""
+    import io
+
+    from policygate.gitlab.mr import MrRequest, run_mr
+    from policygate.runner import CheckOptions
+    from tests.gitlab.mr_world import FAST
+
+    world.repo.git("checkout", "-q", "main")
+    world.repo.commit(FROM_REPO, "constraints among the manifests")
+    world.repo.git("checkout", "-q", "feature")
+    world.repo.git("merge", "-q", "--no-edit", "main")
+    world.mr.base_sha = world.mr.start_sha = world.repo.git("rev-parse", "main").strip()
+    world.env["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = world.mr.base_sha
+    world.push({"platform/gatekeeper.yaml": WEAKENED["dryrun"], "deploy/miner.yaml": BAD},
+               "dry-run the constraint")
+    request = MrRequest(check=CheckOptions(select=("gatekeeper", "approval")), reports=("text",),
+                        codequality_file=str(world.tmp / "cq.json"))
+    report = run_mr(request, env=world.env, out=io.StringIO(), say=lambda _: None,
+                    client_settings=FAST)
+    assert sorted((f.rule, f.severity.name.lower(), f.file) for f in report.findings) == [
+        ("approval/policy-changed", "warning", "platform/gatekeeper.yaml"),
+        ("gatekeeper/K8sNoHostPID/no-host-pid", "error", "deploy/miner.yaml")]
