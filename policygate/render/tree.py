@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from policygate.sources.files import SKIPPED_DIRS
-
-_MAX_LINK_HOPS = 8
+from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
 
 
 def normalize(directory: str, target: str) -> str | None:
@@ -110,6 +109,14 @@ class DiskTree:
 _SYMLINK, _SUBMODULE = "120000", "160000"
 
 
+class _Unread(Exception):
+    """A link on the path whose target is not read yet (read in a batch, then again)."""
+
+    def __init__(self, object_id: str) -> None:
+        super().__init__(object_id)
+        self.object_id = object_id
+
+
 class GitTree:
     """A commit's tree, or the index (`revision=None`), read through git objects."""
 
@@ -158,35 +165,26 @@ class GitTree:
             self._dirs = dirs
         return self._dirs
 
+    def _kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return IS_DIRECTORY if path in self.dirs else None
+        return {_SYMLINK: IS_LINK, _SUBMODULE: IS_SUBMODULE}.get(entry[0], IS_FILE)
+
+    def _target(self, path: str) -> str:
+        target = self._targets.get(self.entries[path][1])
+        if target is None:
+            raise _Unread(self.entries[path][1])
+        return target.decode("utf-8", "surrogateescape")
+
     def _resolve(self, path: str) -> tuple[str | None, str | None]:
-        """Follow symlinks inside the tree, component by component as the kernel does (a
-        kustomization may name a directory through a link) -> (the final path, or None
-        when a link leads out of the tree or loops; the object id of a link whose target
-        is not read yet)."""
-        pending = path.split("/")
-        done: list[str] = []
-        hops = 0
-        while pending:
-            part = pending.pop(0)
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if not done:
-                    return None, None
-                done.pop()
-                continue
-            entry = self.entries.get("/".join(done + [part]))
-            if entry is None or entry[0] != _SYMLINK:
-                done.append(part)
-                continue
-            target = self._targets.get(entry[1])
-            if target is None:
-                return path, entry[1]
-            hops += 1
-            if hops > _MAX_LINK_HOPS or target.startswith(b"/"):
-                return None, None
-            pending = target.decode("utf-8", "surrogateescape").split("/") + pending
-        return "/".join(done), None
+        """Follow symlinks inside the tree (sources.links: a kustomization may name a
+        directory through a link) -> (the final path, or None when it leads nowhere in
+        the tree; the object id of a link whose target is not read yet)."""
+        try:
+            return follow(path, self._kind, self._target)[0], None
+        except _Unread as unread:
+            return path, unread.object_id
 
     def resolved(self, paths: Iterable[str]) -> dict[str, str | None]:
         """Where each path leads through symlinks inside the tree (None: out of it)."""

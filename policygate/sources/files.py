@@ -94,6 +94,7 @@ def skipped_note(display: str, reason: str) -> Finding:
 
 OUTSIDE = "symlink to a path outside the repository: not followed"
 BROKEN = "broken symlink or symlink loop: not followed"
+INTO_SUBMODULE = "symlink into a submodule: not followed"
 # What kubectl (-R), Argo CD and Flux do when they read a directory: a link to another
 # directory is not entered, so its files reach the cluster only where they are.
 DIRECTORY = ("symlink to a directory: not followed (kubectl, Argo CD and Flux do not "

@@ -11,12 +11,9 @@ import posixpath
 from dataclasses import dataclass
 
 from policygate.sources.diff import SUBMODULE_MODE, SYMLINK_MODE
-from policygate.sources.files import BROKEN, DIRECTORY, OUTSIDE
+from policygate.sources.files import DIRECTORY, INTO_SUBMODULE
+from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
 from policygate.sources.git import Git, Started
-
-_MAX_HOPS = 40  # Linux's limit on links followed while resolving one path
-
-SUBMODULE = "symlink into a submodule: not followed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,42 +96,22 @@ class Tree:
                                  for parent in _parents(name)}
         return path in self._directories
 
+    def _kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return IS_DIRECTORY if self._is_directory(path) else None
+        return {SYMLINK_MODE: IS_LINK, SUBMODULE_MODE: IS_SUBMODULE}.get(entry.mode, IS_FILE)
+
     def resolve(self, path: str) -> Resolved | str:
         """The regular file `path` leads to, or why it is not followed."""
-        pending = path.split("/")
-        done: list[str] = []
-        hops = 0
-        while pending:
-            part = pending.pop(0)
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if not done:
-                    return OUTSIDE
-                done.pop()
-                continue
-            current = "/".join(done + [part])
-            entry = self.entries.get(current)
-            if entry is None:
-                if not self._is_directory(current):
-                    return BROKEN
-                done.append(part)
-                continue
-            if entry.mode == SYMLINK_MODE:
-                hops += 1
-                target = self._target(current)
-                if hops > _MAX_HOPS or not target:
-                    return BROKEN
-                if target.startswith("/"):
-                    return OUTSIDE
-                pending = target.split("/") + pending  # relative to the link's directory
-                continue
-            if entry.mode == SUBMODULE_MODE:
-                return SUBMODULE
-            if pending and any(p not in ("", ".") for p in pending):
-                return BROKEN  # a file used as a directory
-            return Resolved(current, entry.id)
-        return DIRECTORY
+        final, problem = follow(path, self._kind, self._target)
+        if final is None:
+            assert problem is not None
+            return problem
+        kind = self._kind(final) if final else IS_DIRECTORY
+        if kind == IS_FILE:
+            return Resolved(final, self.entries[final].id)
+        return INTO_SUBMODULE if kind == IS_SUBMODULE else DIRECTORY
 
 
 def _parents(path: str) -> list[str]:

@@ -7,8 +7,9 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.gitlab.mr_world import world  # noqa: F401 — the `world` fixture (GitLab)
-from tests.gatekeeper.builders import FLAG, constraint, documents, obj, template
-from tests.gatekeeper.test_check import UNIQUE_HOST, _ingress
+from tests.gatekeeper.builders import documents, obj
+from tests.gatekeeper.test_check import _ingress
+from tests.gatekeeper.test_diff import POLICY as CLUSTER_POLICY
 from tests.integrity.helpers import feature_repo, pod, pr_context
 from tests.integrity.test_gate_inputs import CONSTRAINT, TEMPLATE
 
@@ -100,16 +101,6 @@ def test_approvals_report_the_changed_constraint_as_a_gate_change(tmp_path):
 
 
 # The cluster side: the head's, read from git objects, never the working tree -------------
-
-CLUSTER_POLICY = documents(
-    template("K8sUniqueIngressHost", UNIQUE_HOST),
-    constraint("K8sUniqueIngressHost", "unique",
-               match={"kinds": [{"apiGroups": ["networking.k8s.io"], "kinds": ["Ingress"]}]}),
-    template("K8sFlag", FLAG),
-    constraint("K8sFlag", "prod-configmaps", match={
-        "kinds": [{"apiGroups": [""], "kinds": ["ConfigMap"]}],
-        "namespaceSelector": {"matchLabels": {"env": "prod"}}}))
-
 
 def _cluster_pr(tmp_path, changes: dict[str, str], deleted: tuple[str, ...] = ()):
     """A `pull_request_target` run: the working tree is the base branch, the pull
