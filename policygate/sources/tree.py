@@ -31,10 +31,14 @@ class Resolved:
 class Tree:
     """Entries of one tree, parsed only when a link must be resolved (most trees have no
     links, and listing 10,000 files must cost milliseconds); link targets are read from
-    git in one batch, on first use."""
+    git in one batch, on first use. `known` (link blob id -> target) may be shared with
+    another tree of the same repository: the base and the head mostly hold the same
+    links, and each target is read once."""
 
-    def __init__(self, git: Git, records: list[bytes], index: bool = False) -> None:
+    def __init__(self, git: Git, records: list[bytes], index: bool = False,
+                 known: dict[str, str] | None = None) -> None:
         self.git = git
+        self.known: dict[str, str] = {} if known is None else known
         self._records = records
         self._index = index
         self._entries: dict[str, Entry] | None = None
@@ -52,12 +56,13 @@ class Tree:
         return git.start("ls-tree", "-r", "-z", "--full-tree", commit)
 
     @classmethod
-    def listed(cls, git: Git, listing: Started, index: bool) -> Tree:
-        return cls(git, listing.output().split(b"\0"), index=index)
+    def listed(cls, git: Git, listing: Started, index: bool,
+               known: dict[str, str] | None = None) -> Tree:
+        return cls(git, listing.output().split(b"\0"), index, known)
 
     @classmethod
-    def of_commit(cls, git: Git, commit: str) -> Tree:
-        return cls.listed(git, cls.list(git, commit), False)
+    def of_commit(cls, git: Git, commit: str, known: dict[str, str] | None = None) -> Tree:
+        return cls.listed(git, cls.list(git, commit), False, known)
 
     @staticmethod
     def _path(record: bytes) -> str:
@@ -84,10 +89,11 @@ class Tree:
 
     def _target(self, link: str) -> str:
         if self._targets is None:
-            ids = [self.entries[path].id for path in self.links]
-            blobs = self.git.read_blobs(ids)
-            self._targets = {path: blobs[self.entries[path].id].decode("utf-8", "surrogateescape")
-                             for path in self.links}
+            missing = sorted({self.entries[path].id for path in self.links} - self.known.keys())
+            if missing:
+                self.known.update({blob: content.decode("utf-8", "surrogateescape")
+                                   for blob, content in self.git.read_blobs(missing).items()})
+            self._targets = {path: self.known[self.entries[path].id] for path in self.links}
         return self._targets[link]
 
     def _is_directory(self, path: str) -> bool:

@@ -87,7 +87,7 @@ class _Trees:
     def base(self) -> Tree:
         if self._base is None:
             self._base = Tree(self.git, []) if self.base_commit == EMPTY_TREE \
-                else Tree.of_commit(self.git, self.base_commit)
+                else Tree.of_commit(self.git, self.base_commit, self.head.known)
         return self._base
 
     def changed(self, path: str) -> bool:
