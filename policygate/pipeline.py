@@ -306,12 +306,13 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     documents: list[DocumentRef] = []
     try:  # the engines of this process serve every scan of the run, then close once
         report = _scan(sources, jobs, documents, renders.poll if renders else None)
-        if renders is not None:
-            renders.merge(report, rule_set, {s.display for s in sources})
-        if documents:
+        rendered = renders.finish(rule_set) if renders is not None else []
+        if rule_set.combined_engines:
             from policygate.combine import run_combined
 
-            run_combined(report, rule_set, documents, sources)
+            run_combined(report, rule_set, documents, sources, rendered)
+        if renders is not None:
+            renders.merge(report, rule_set, {s.display for s in sources})
         if base_sources is not None:
             from policygate.filtering import subtract_existing
 

@@ -91,3 +91,24 @@ def test_hook_follows_a_staged_link_and_a_staged_link_target(tmp_path, pre_commi
     assert target.returncode == 1, target.stdout + target.stderr
     assert ("deploy/pod.yaml:15:9: error [pss/privileged] container \"shell\" runs privileged"
             in target.stdout)
+
+
+def test_hook_re_judges_a_link_when_the_commit_also_stages_a_manifest(tmp_path,
+                                                                      pre_commit_home):
+    """pre-commit names the staged manifest, never the unchanged link whose target the
+    same commit edits: the link is judged all the same."""
+    repo = Repo(tmp_path / "links")
+    repo.write({"docs/pod.txt": GOOD, "apps/web.yaml": GOOD})
+    (repo.root / "deploy").mkdir()
+    (repo.root / "deploy/pod.yaml").symlink_to("../docs/pod.txt")
+    repo.commit(message="base")
+    repo.write({"docs/pod.txt": BAD, "apps/web.yaml": GOOD + "# reviewed\n"})
+    repo.git("add", "-A")
+    process = try_repo(repo, pre_commit_home)
+    assert process.returncode == 1, process.stdout + process.stderr
+    errors = [line.split(" ", 3)[:3] for line in process.stdout.splitlines() if " error [" in line]
+    assert errors == [["deploy/pod.yaml:8:3:", "error", "[pss/host-namespaces]"],
+                      ["deploy/pod.yaml:9:3:", "error", "[pss/host-namespaces]"],
+                      ["deploy/pod.yaml:15:9:", "error", "[pss/privileged]"],
+                      ["deploy/pod.yaml:17:17:", "error", "[pss/baseline-capabilities]"],
+                      ["deploy/pod.yaml:17:30:", "error", "[pss/baseline-capabilities]"]]

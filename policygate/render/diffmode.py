@@ -82,7 +82,10 @@ def _affected(side: Side, request: RenderRequest, changed: set[str], everything:
         values = {str(v) for v in request.options.get("values_files", ())}
         return bool(values & changed) or any(chart_of(p, [directory]) == directory
                                              for p in changed)
-    return bool(changed & side.graph.closure(directory).files)
+    files = side.graph.closure(directory).files
+    # A kustomization may read a file through a link (to the file, or to a directory on
+    # its path): the change is to what the link leads to.
+    return bool(changed & files) or bool(changed & set(side.tree.resolved(files).values()))
 
 
 @dataclass
@@ -95,6 +98,7 @@ class DiffRenders:
     head: dict[str, Render] = field(default_factory=dict)   # pair key -> render
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
+    tree: GitTree | None = None                               # the head's
     _by_path: dict[str, FileChange] = field(default_factory=dict)
 
     def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
@@ -121,11 +125,22 @@ class DiffRenders:
         return [f for f in findings if self._on_changed_line(f)]
 
     def _on_changed_line(self, finding: Finding) -> bool:
+        """The gate's view of the file's lines (sources.views: a link has its target's
+        hunks, a file renamed from an unchecked place is wholly new); a render input the
+        gate does not check on its own is wholly new when git calls it a rename, copy or
+        type change, else git's hunks — of the file it leads to, when it is read through
+        a link."""
         if not self._by_path:
             self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
+            self._by_path.update({view.path: view.change for view in self.changes.views})
         change = self._by_path.get(finding.file)
+        if change is None and self.tree is not None:
+            change = self._by_path.get(self.tree.resolved([finding.file])[finding.file] or "")
         if change is None or finding.location is None:
             return False
+        if change.status in "RCT" and not any(v.path == finding.file
+                                              for v in self.changes.views):
+            return True
         context = 3 if self.mode == "diff_context" else 0
         ranges = change.touched_lines() if context else change.added_lines()
         line = finding.location.line
@@ -194,11 +209,10 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     from policygate.render.start import this_repository
     from policygate.sources.git import Git
 
-    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
-                                                   if c.old_path}
     if trees is None:
         git = Git(root)
         trees = GitTree(git, changes.head), GitTree(git, changes.base)
+    changed = changed_paths(changes)
     head, base = _side(trees[0]), _side(trees[1])
     section = config.sections.get("render") or {}
     head_pointed: list[Pointed] = []
@@ -223,7 +237,7 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     affected += [k for k, r in base_all.items() if k not in affected and not everything
                  and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
-    renders = DiffRenders(session, changes, mode)
+    renders = DiffRenders(session, changes, mode, tree=trees[0])
     for key in affected:
         if key in head_all:
             renders.head[key] = _add(session, head_all[key], head, "head")
@@ -236,6 +250,15 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
         renders.consumed |= chart_parts(head.tree, chart)
     session.keep = renders.keep
     return renders
+
+
+def changed_paths(changes: ChangeSet) -> set[str]:
+    """Every path whose content the change alters: git's changes (both sides of a rename)
+    and the gate's views (a link whose target changed, also outside the paths the diff
+    was limited to)."""
+    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
+                                                   if c.old_path}
+    return changed | {view.path for view in changes.views}
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -42,6 +42,21 @@ class Judgement:
     failures: list[str] = field(default_factory=list)
     state: dict[ResourceId, str] = field(default_factory=dict)  # object -> canonical JSON
     resources: int = 0
+    # For the --combine stage (policygate.combine): each rendered document as the combined
+    # engines see it, with what places and suppresses their findings on it.
+    combined: list[Any] = field(default_factory=list)       # engines.DocumentRef
+    contexts: list[Any] = field(default_factory=list)       # the placer's, per document
+    annotations: dict[int, Any] = field(default_factory=dict)  # position -> Directive
+
+
+def _place(findings: list[Finding], placer: Placer, context: Any, data: dict[str, Any],
+           label: str) -> None:
+    """Put each finding on the source line that produced its field."""
+    for finding in findings:
+        place = placer.place(context, finding.path, data)
+        finding.file, finding.location, finding.render = place.file, place.location, label
+        if not place.traced:
+            finding.message += " " + UNTRACED_NOTE.format(label=label)
 
 
 def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
@@ -118,19 +133,17 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
         _default_namespace(document.data, render.request.namespace)
         document.file = placer.file_of(contexts[-1])
         document.problems.clear()  # the renderer's YAML, not the author's
-    # Combined (--combine) engines see files only: their results are placed by re-reading
-    # a file, which a rendered object does not have.
-    every = judge_documents(parsed.documents, rule_set, judgement.failures, [])
-    for context, judged in zip(contexts, every):
+    # The head's documents go to the combined engines too (a base render is only the
+    # comparison); their results come back through add_combined.
+    judgement.contexts = contexts
+    every = judge_documents(parsed.documents, rule_set, judgement.failures,
+                            judgement.combined if render.side != "base" else [])
+    for position, (context, judged) in enumerate(zip(contexts, every)):
         document = judged.document
         if judged.kind is not None:
             judgement.resources += 1
         data = document.data if isinstance(document.data, dict) else {}
-        for finding in judged.findings:
-            place = placer.place(context, finding.path, data)
-            finding.file, finding.location, finding.render = place.file, place.location, label
-            if not place.traced:
-                finding.message += " " + UNTRACED_NOTE.format(label=label)
+        _place(judged.findings, placer, context, data, label)
         findings = rule_set.settings.configure_all(judged.findings)
         if judged.resource is not None:
             judgement.checked.append((document.file, judged.resource.id))
@@ -138,8 +151,25 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
             directive = _annotation_directive(judged.resource, placer, context)
             if directive is not None:
                 judgement.directives.append(directive)
+                judgement.annotations[position] = directive
                 findings, suppressed = _suppress(findings, directive)
                 judgement.suppressed.extend(suppressed)
         judgement.findings.extend(findings)
     render.resources = judgement.resources
     return judgement
+
+
+def add_combined(render: Render, placer: Placer, judgement: Judgement, position: int,
+                 findings: list[Finding], rule_set: Any) -> None:
+    """Findings of a combined engine on a rendered document: placed, configured and
+    suppressed like the per-document ones (the diff filter and comment suppressions
+    follow when the renders are folded into the report)."""
+    ref = next(r for r in judgement.combined if r.position == position)
+    data = ref.data if isinstance(ref.data, dict) else {}
+    _place(findings, placer, judgement.contexts[position], data, render.request.label)
+    findings = rule_set.settings.configure_all(findings)
+    directive = judgement.annotations.get(position)
+    if directive is not None:
+        findings, suppressed = _suppress(findings, directive)
+        judgement.suppressed.extend(suppressed)
+    judgement.findings.extend(findings)

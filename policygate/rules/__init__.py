@@ -119,8 +119,9 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "render/refused": (Severity.ERROR, "a kustomization names a remote base, an absolute path "
                                        "or a path outside the repository; a render never "
                                        "follows it"),
-    "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
-                                      "was not followed"),
+    "source/skipped": (Severity.NOTE, "a submodule, an unmerged or special file, or a symlink "
+                                      "that leads outside the repository, is broken or names a "
+                                      "directory, was not read"),
     "approval/missing": (Severity.ERROR, "an approval rule that applies still lacks approvals"),
     "approval/disapproved": (Severity.ERROR, "a reviewer with blocking rights requested changes"),
     "approval/cannot-verify": (Severity.ERROR, "an approval rule could not be evaluated (team "

@@ -119,8 +119,12 @@ def directive_problems(directives: list[Directive], rule_ran: RulePredicate,
                     f"{where} names unknown rule {rule!r} (see `policygate rules`)",
                     directive.file, directive.line, directive.column))
             elif rule not in directive.used and rule_ran(rule):
-                problems.append(meta_finding(
-                    UNUSED, Severity.NOTE,
-                    f"{where} of {rule} matched no finding: remove it",
-                    directive.file, directive.line, directive.column))
+                problems.append(unused(directive, rule))
     return problems
+
+
+def unused(directive: Directive, rule: str) -> Finding:
+    """The note that a directive's rule matched no finding."""
+    return meta_finding(UNUSED, Severity.NOTE,
+                        f"{directive.kind} suppression of {rule} matched no finding: remove it",
+                        directive.file, directive.line, directive.column)
