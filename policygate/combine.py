@@ -4,7 +4,10 @@ Conftest's `--combine` gives a policy every document in one input (a list of
 `{"path", "contents"}`), for rules across files ("every Deployment has a Service").
 Gatekeeper works the same way (its inventory is every object). This runs once, in the
 main process, after the files were scanned and the renders judged; each violation names
-a document of the list (Rego results do it with `path: "[3].contents.spec…"`). On a
+a document of the list (Rego results do it with `path: "[3].contents.spec…"`). A diff
+judges the change's documents against the whole cluster the repository describes
+(policygate.inventory): the rest is in the engines' view, never judged; `new` mode runs
+the engines on the base too, so their findings are compared like all others. On a
 file's document it is located, configured and suppressed like any other finding of that
 file — the node trees are gone by then (memory follows the largest file), so only the
 files that got a combined finding are parsed again. On a rendered object (what a
@@ -25,13 +28,18 @@ from policygate.settings import RuleSet
 from policygate.sources.files import SourceFile
 
 if TYPE_CHECKING:
+    from policygate.inventory import Inventory
     from policygate.render.session import Judged
 
 
 def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[DocumentRef],
-                 sources: Sequence[SourceFile], rendered: Sequence[Judged] = ()) -> None:
-    """`documents` are the files' documents; the head documents of the judged renders
-    (`rendered`) join them."""
+                 sources: Sequence[SourceFile], rendered: Sequence[Judged] = (),
+                 inventory: Inventory | None = None, comparison: bool = False) -> None:
+    """`documents` are the files' documents; the documents of the judged renders
+    (`rendered`) join them. In a diff `inventory` is the rest of the cluster: engines
+    see it (each as much as it needs), and judge only the change's documents.
+    `comparison`: the base side of `new` mode, whose findings only cancel the head's
+    (what an engine says about itself, e.g. a template it cannot run, is the head's)."""
     owners: list[tuple[int, int] | None] = [None] * len(documents)  # (render, position)
     documents = list(documents)
     for number, judged in enumerate(rendered):
@@ -40,16 +48,24 @@ def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[Document
             owners += [(number, ref.position) for ref in judged.judgement.combined]
     if not documents:
         return
+    context: list[DocumentRef] = []
+    if inventory is not None and any(e.cluster_need for e in rule_set.combined_engines):
+        context = inventory.documents({ref.file for ref, owner in zip(documents, owners)
+                                       if owner is None})
     per_file: dict[str, list[tuple[DocumentRef, Finding]]] = {}
     per_render: dict[tuple[int, int], list[Finding]] = {}
     for engine in rule_set.combined_engines:
-        result = engine.check_combined(documents)
+        seen = context if engine.cluster_need else []
+        result = engine.check_combined(documents, seen)
         report.failures.extend(result.failures)
-        report.findings.extend(rule_set.settings.configure_all(result.findings))
+        if not comparison:
+            report.findings.extend(rule_set.settings.configure_all(result.findings))
         for index, violation in result.violations:
             # A result that names no document is reported at the first one.
-            if index is None or not 0 <= index < len(documents):
+            if index is None or not 0 <= index < len(documents) + len(seen):
                 index = 0
+            if index >= len(documents):
+                continue  # about the rest of the cluster, which the run does not judge
             ref = documents[index]
             finding = finding_for(violation, rule=engine.source, severity=Severity.ERROR,
                                   file=ref.file, resource=ref.resource, document=None,

@@ -147,8 +147,7 @@ def _diff_context(selection: SourceSelection) -> dict[str, Any]:
 
 
 def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
-             run_context: dict[str, Any], selection: SourceSelection,
-             repo_policy: Any = None) -> Any:
+             run_context: dict[str, Any], repo_policy: Any = None) -> Any:
     """Rego and Gatekeeper engines from the options and config; None (nothing imported)
     when neither is configured. `repo_policy` is where `gatekeeper.from_repo` reads
     (the base commit in PR mode; the working tree when None)."""
@@ -159,14 +158,7 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     from policygate.rego.policyset import PolicyError
     from policygate.rego.setup import Engines
 
-    changes = selection.changes
-    cluster = None
-    if changes is not None and root is not None:
-        from policygate.gatekeeper.repo import GitFiles
-
-        cluster = GitFiles(root, changes.head, config.include, config.exclude)
-    scope = Scope(root, config.include, config.exclude, changes is not None, config.limits,
-                  repo_policy, cluster)
+    scope = Scope(root, config.include, config.exclude, config.limits, repo_policy)
     try:
         engine, notices = build_engine(config.sections.get("gatekeeper"), options.gatekeeper,
                                        options.rego.opa_url if options.rego else None,
@@ -181,6 +173,27 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     engines.engines.append(engine)
     engines.notices.extend(n for n in notices if n not in engines.notices)
     return engines
+
+
+def _inventories(engines: Any, root: Path | None, config: Config, selection: SourceSelection,
+                 renders: Any, mode: str) -> Any:
+    """A change's cluster around what it touches (policygate.inventory), for the combined
+    engines that read it: the head's, and the base's in `new` mode; None otherwise (also
+    when the change touches nothing to judge: no cluster is read or rendered for it)."""
+    if engines is None or selection.changes is None or root is None or not (
+            selection.sources or (renders is not None and any(
+                judged.render.reported for judged in renders.session.renders))):
+        return None
+    from policygate.inventory import change_inventories, cluster_need
+
+    need = cluster_need(engines.engines)
+    if need is None:
+        return None
+    try:
+        return change_inventories(root, config, selection.changes, renders, need,
+                                  mode == "new")
+    except GitError as error:
+        raise RunError(str(error)) from None
 
 
 def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
@@ -426,13 +439,15 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     else:
         config_dir = (Path(options.config_file).resolve().parent if options.config_file
                       else (root or Path.cwd()))
-    engines = _engines(engine_options, engine_config, config_dir, root, run_context, selection,
+    engines = _engines(engine_options, engine_config, config_dir, root, run_context,
                        repo_policy)
     try:
+        inventories = _inventories(engines, root, config, selection, diff_renders, mode)
         report = run_check(selection.sources, settings, jobs=options.jobs,
                            full_scan=selection.full_scan, notes=selection.notes,
                            base_sources=selection.base_sources,
-                           engines=engines.engines if engines else (), renders=renders)
+                           engines=engines.engines if engines else (), renders=renders,
+                           inventories=inventories)
     finally:
         if engines:
             engines.close()

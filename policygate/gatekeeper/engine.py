@@ -1,7 +1,8 @@
 """GatekeeperEngine: the pipeline's PolicyEngine for ConstraintTemplates and Constraints.
 
 A combined engine (policygate.engines): referential templates read `data.inventory`,
-which is every object of the run, so the engine waits for the whole scan and then
+which is every object of the run — in a diff, the change's objects and the cluster
+around them (policygate.inventory) — so the engine waits for the whole scan and then
 judges each object once: match every constraint (policygate.gatekeeper.match), build
 the review, and ask the backend all matching constraints of that object in one call.
 An engine fault — a crash, a timeout, a runtime error, a result without `msg` — is a
@@ -53,13 +54,11 @@ class GatekeeperEngine:
     families = frozenset({"gatekeeper"})
     combined = True
 
-    def __init__(self, policy: PolicyObjects, program: Program, settings: EngineSettings,
-                 context: Any = None) -> None:
+    def __init__(self, policy: PolicyObjects, program: Program, settings: EngineSettings
+                 ) -> None:
         self.policy = policy
         self.program = program
         self.settings = settings
-        # Reads the objects a diff does not include (policygate.gatekeeper.setup), or None.
-        self._context = context
         self._backend: Backend | None = None
         self._active = [c for c in policy.constraints
                         if c.action is not None and c.kind in program.entries]
@@ -81,14 +80,29 @@ class GatekeeperEngine:
     def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
         return [EngineResult() for _ in documents]  # combined: all in check_combined
 
-    def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
+    @property
+    def cluster_need(self) -> str | None:
+        """Referential templates read `data.inventory`; a namespaceSelector reads the
+        Namespaces; other constraints judge the object alone."""
+        from policygate.inventory import EVERYTHING, NAMESPACES
+
+        if self.program.reads_inventory:
+            return EVERYTHING
+        if any(c.match.namespace_selector is not None for c in self._active):
+            return NAMESPACES
+        return None
+
+    def check_combined(self, documents: Sequence[DocumentRef],
+                       context: Sequence[DocumentRef] = ()) -> CombinedResult:
+        """Review each object of `documents`, in the cluster of those and `context`."""
         result = CombinedResult()
         result.findings.extend(self._unsupported())
         if not self._active:
             return result
         reviewed = [(index, ref) for index, ref in enumerate(documents) if is_object(ref.data)]
-        cluster = build_cluster([ref.data for _, ref in reviewed] + self._context_objects(
-            documents), with_inventory=self.program.reads_inventory)
+        cluster = build_cluster([ref.data for _, ref in reviewed] +
+                                [ref.data for ref in context if is_object(ref.data)],
+                                with_inventory=self.program.reads_inventory)
         try:
             backend = self._backend_for(cluster)
         except PolicyError as error:
@@ -98,14 +112,11 @@ class GatekeeperEngine:
             self._judge(backend, cluster, index, ref, result)
         return result
 
-    def _context_objects(self, documents: Sequence[DocumentRef]) -> list[dict[str, Any]]:
-        needed = self.program.reads_inventory or any(
-            c.match.namespace_selector is not None for c in self._active)
-        if self._context is None or not needed:
-            return []
-        return self._context.objects(skip={ref.file for ref in documents})
-
     def _backend_for(self, cluster: Cluster) -> Backend:
+        """The inventory is the backend's data: each cluster (a `new` mode run has two,
+        the base's and the head's) gets its own backend; without it one serves all."""
+        if self.program.reads_inventory:
+            self.shutdown()
         if self._backend is None:
             data = {"inventory": cluster.inventory} if self.program.reads_inventory else {}
             backend = make_backend(self.settings.engine, self.program, data,

@@ -1,8 +1,9 @@
-"""The repository's files as of one state, for what Gatekeeper reads beyond the checked files.
+"""The repository's files as of one state, for what is read beyond the checked files.
 
 `gatekeeper.from_repo` policy objects and a diff's described cluster (`data.inventory`,
-the Namespaces) come from every file a full check would read — but not from the same
-state. The policy is the gate: in pull-request mode it is the base commit's, so a pull
+the Namespaces, the rest of a `--combine` input: policygate.inventory, which adds what
+renders make of the files) come from every file a full check would read — but not from
+the same state. The policy is the gate: in pull-request mode it is the base commit's, so a pull
 request cannot weaken, delete or dry-run the constraint that judges it (its own versions
 are data, and changing them is `approval/policy-changed`). The cluster is what the change
 produces: the change's head (a commit, or the index for `--staged`), read from git
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from policygate.gatekeeper.loader import holds_policy, read_files
 from policygate.parsers.yaml import Limits
 from policygate.sources.files import collect, printable, wanted
+
+if TYPE_CHECKING:
+    from policygate.render.tree import GitTree
 
 MARKER = b"gatekeeper.sh"
 _SUFFIXES = ("*.yaml", "*.yml", "*.json")
@@ -80,11 +84,12 @@ class GitFiles:
     """A commit's tree, or the index (`revision` None), read from git objects."""
 
     def __init__(self, root: Path, revision: str | None, include: tuple[str, ...],
-                 exclude: tuple[str, ...]) -> None:
+                 exclude: tuple[str, ...], tree: GitTree | None = None) -> None:
+        """`tree`: the state's tree when the caller has listed it already."""
         from policygate.render.tree import GitTree
         from policygate.sources.git import Git
 
-        self.tree = GitTree(Git(root), revision)
+        self.tree = tree if tree is not None else GitTree(Git(root), revision)
         self.label = self.tree.label
         self.include, self.exclude = include, exclude
         self._paths: dict[str, str] | None = None

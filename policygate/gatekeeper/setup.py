@@ -4,11 +4,9 @@ Policy objects come from `gatekeeper.dirs` (relative to the config file; `--gate
 relative to the current directory) and, with `from_repo: true`, from the files of the
 repository — all of them, whatever paths a run checks, because a constraint in an
 unchanged file still applies to a changed one (pre-commit passes only the staged files).
-For the same reason a diff's review sees the whole described cluster: `data.inventory`
-and the Namespaces come from every file of the repository (read only when a template or
-a namespaceSelector needs them), while only the changed objects are judged. Which state
-of the repository each comes from is policygate.gatekeeper.repo's business: in a pull
-request the policy is the base commit's and the cluster the head's.
+Which state of the repository they come from is policygate.gatekeeper.repo's business:
+in a pull request the base commit's. (For the same reason a diff's review sees the
+whole described cluster, the head's: policygate.inventory.)
 """
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policygate.gatekeeper.cluster import is_object
 from policygate.gatekeeper.repo import DiskFiles, RepoFiles, policy_files
 from policygate.parsers.yaml import Limits
 from policygate.rego.policyset import PolicyError
@@ -27,39 +24,17 @@ DEFAULT_USER = {"username": "policygate", "groups": ["system:authenticated"]}
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The repository a run belongs to, whether it checks only a change, and the states
-    `from_repo` objects (`policy`) and a diff's context objects (`cluster`) are read
-    from (the working tree when not given)."""
+    """The repository a run belongs to and the state `from_repo` objects are read from
+    (`policy`; the working tree when not given)."""
 
     root: Path | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    partial: bool = False           # a diff: the checked files are only the change
     limits: Limits = field(default_factory=Limits)
     policy: RepoFiles | None = None
-    cluster: RepoFiles | None = None
 
     def working_tree(self) -> RepoFiles:
         return DiskFiles(self.root, self.include, self.exclude, self.limits)
-
-
-class ContextObjects:
-    """The objects of the files a diff leaves out, read once when first needed."""
-
-    def __init__(self, state: RepoFiles, limits: Limits) -> None:
-        self._state, self._limits = state, limits
-
-    def objects(self, skip: set[str]) -> list[dict[str, Any]]:
-        from policygate.parsers import parse_bytes
-
-        found = []
-        names = [name for name in self._state.names() if name not in skip]
-        for name, raw in self._state.contents(names):
-            if isinstance(raw, OSError):
-                continue                # the scan reports unreadable files it checks
-            parsed = parse_bytes(raw, name, self._limits)
-            found.extend(d.data for d in parsed.documents if is_object(d.data))
-        return found
 
 
 def _dirs(values: Sequence[str], base: Path, root: Path | None) -> list[tuple[str, str]]:
@@ -111,9 +86,7 @@ def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
     rego = dict(rego or {})
     program = build_program(policy.templates, bool(rego.get("allow_network", False)))
     settings = _settings(section, opa_url_option, engine_option or rego.get("engine"))
-    context = ContextObjects(scope.cluster or scope.working_tree(), scope.limits) \
-        if scope.partial else None
-    engine = GatekeeperEngine(policy, program, settings, context)
+    engine = GatekeeperEngine(policy, program, settings)
     engine.start()
     from policygate.rego.choice import regorus_notice
 

@@ -10,10 +10,13 @@ index), both read from git objects. The diff filter then works on rendered objec
                 findings placed on changed lines of changed files
   file          every finding of an affected render
   nofilter      every render under the paths checked
-  new           head findings the base render did not already have
+  new           head findings the base render did not already have (those of the
+                combined engines too: the base render is judged by them as well)
 
 An object that the base rendered and the head does not (a resource removed from an
-overlay) is a changed resource for approval rules (`changed_resources`).
+overlay) is a changed resource for approval rules (`changed_resources`). The roots the
+change does not touch are rendered only to describe the cluster around it, when a
+combined engine reads that (`DiffRenders.context`, policygate.inventory).
 """
 from __future__ import annotations
 
@@ -88,6 +91,27 @@ def _affected(side: Side, request: RenderRequest, changed: set[str], everything:
     return bool(changed & files) or bool(changed & set(side.tree.resolved(files).values()))
 
 
+def _consumed(side: Side) -> set[str]:
+    """The files renders consume on one side: parts of objects, never objects alone (a
+    kustomization file is not among them: its own settings are judged)."""
+    consumed = set()
+    for directory in side.graph.discover([""]):
+        consumed |= {f for f in side.graph.closure(directory).files
+                     if not is_kustomization_file(f)}
+    for chart in side.charts:
+        consumed |= chart_parts(side.tree, chart)
+    return consumed
+
+
+@dataclass(slots=True)
+class Described:
+    """What a side of the change looks like to the renders: its tree and what renders
+    there (every root and chart, by pair key)."""
+
+    side: Side
+    requests: dict[str, RenderRequest]
+
+
 @dataclass
 class DiffRenders:
     """The pairs of renders of a change and the filter over their findings."""
@@ -99,7 +123,29 @@ class DiffRenders:
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
     tree: GitTree | None = None                               # the head's
+    sides: dict[str, Described] = field(default_factory=dict)  # "head", "base"
     _by_path: dict[str, FileChange] = field(default_factory=dict)
+
+    def context(self, name: str, namespaces_only: bool) -> tuple[set[str], list[Judged]]:
+        """Start the renders of the roots and charts the change does not touch on one
+        side, to describe the cluster around it (policygate.inventory) -> (the files
+        renders consume there, those renders). `namespaces_only`: only what can
+        produce a Namespace (a namespaceSelector needs nothing else)."""
+        described = self.sides[name]
+        side, done = described.side, self.head if name == "head" else self.base
+        consumed = self.consumed if name == "head" else _consumed(side)
+        wanted = [(k, r) for k, r in described.requests.items() if k not in done]
+        if namespaces_only and wanted:
+            mentions = set(side.tree.grep([b"Namespace"], ("*.yaml", "*.yml", "*.json")))
+            wanted = [(k, r) for k, r in wanted if _may_hold_namespace(side, r, mentions)]
+        renders = []
+        for _, request in wanted:
+            render = _add(self.session, request, side, name)
+            render.context = True
+            judged = self.session.renders[-1]   # what session.add recorded for it
+            assert judged.render is render
+            renders.append(judged)
+        return consumed, renders
 
     def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
         if judged.render.side is None:  # a file named whole (pre-commit --all-files)
@@ -182,6 +228,16 @@ def rendered_state(render: Render | None) -> dict[ResourceId, str]:
     return state
 
 
+def _may_hold_namespace(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
+    """Can this render produce a Namespace? kustomize only passes on the objects of its
+    resource files (generators make ConfigMaps and Secrets), so a closure where no file
+    mentions the kind cannot; a chart's templates are not read here: it may."""
+    if request.engine != "kustomize" or side.graph.kustomization(request.directory) is None:
+        return True
+    files = side.graph.closure(request.directory).files
+    return bool(mentions & (files | {p for p in side.tree.resolved(files).values() if p}))
+
+
 def _add(session: RenderSession, request: RenderRequest, side: Side, name: str) -> Render:
     from policygate.render.helm import add_chart
     from policygate.render.overlays import add_overlay
@@ -237,17 +293,14 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     affected += [k for k, r in base_all.items() if k not in affected and not everything
                  and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
-    renders = DiffRenders(session, changes, mode, tree=trees[0])
+    renders = DiffRenders(session, changes, mode, tree=trees[0], consumed=_consumed(head),
+                          sides={"head": Described(head, head_all),
+                                 "base": Described(base, base_all)})
     for key in affected:
         if key in head_all:
             renders.head[key] = _add(session, head_all[key], head, "head")
         if key in base_all and not everything:
             renders.base[key] = _add(session, base_all[key], base, "base")
-    for directory in head.graph.discover([""]):
-        renders.consumed |= {f for f in head.graph.closure(directory).files
-                             if not is_kustomization_file(f)}
-    for chart in head.charts:
-        renders.consumed |= chart_parts(head.tree, chart)
     session.keep = renders.keep
     return renders
 

@@ -109,17 +109,34 @@ def _default_namespace(data: Any, namespace: str | None) -> None:
         metadata["namespace"] = namespace
 
 
-def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
+def read_output(render: Render, placer: Placer, limits: Any) -> tuple[Any, list[Any]]:
+    """(the parsed output, the placer's context of each document): every object as the
+    cluster gets it — the build's own annotations taken off, the deployer's default
+    namespace filled in — and named by the file it comes from. Judging and the
+    inventory of a diff (policygate.inventory) read renders alike."""
     from policygate.parsers import parse_bytes
+
+    assert render.output is not None
+    label = render.request.label
+    parsed = parse_bytes(render.output, label if render.renderer == STREAM
+                         else f"{label} (rendered)", limits)
+    placer.bind(parsed.text or "")
+    contexts = []
+    for document in parsed.documents:
+        contexts.append(placer.prepare(document))
+        _default_namespace(document.data, render.request.namespace)
+        document.file = placer.file_of(contexts[-1])
+        document.problems.clear()  # the renderer's YAML, not the author's
+    return parsed, contexts
+
+
+def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
     from policygate.pipeline import judge_documents
 
     judgement = Judgement()
-    assert render.output is not None
     label = render.request.label
     stream = render.renderer == STREAM
-    parsed = parse_bytes(render.output, label if stream else f"{label} (rendered)",
-                         rule_set.settings.limits)
-    placer.bind(parsed.text or "")
+    parsed, contexts = read_output(render, placer, rule_set.settings.limits)
     for problem in parsed.findings:
         if stream:  # standard input is a file like any other
             judgement.findings.append(problem)
@@ -127,17 +144,10 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
         judgement.findings.append(render_finding(
             "render/failed", f"the {render.renderer} output of {label} cannot be read: "
                              f"{problem.message}", render.anchor))
-    contexts = []
-    for document in parsed.documents:
-        contexts.append(placer.prepare(document))
-        _default_namespace(document.data, render.request.namespace)
-        document.file = placer.file_of(contexts[-1])
-        document.problems.clear()  # the renderer's YAML, not the author's
-    # The head's documents go to the combined engines too (a base render is only the
-    # comparison); their results come back through add_combined.
+    # The documents go to the combined engines too (a base render's as the comparison
+    # of `new` mode); their results come back through add_combined.
     judgement.contexts = contexts
-    every = judge_documents(parsed.documents, rule_set, judgement.failures,
-                            judgement.combined if render.side != "base" else [])
+    every = judge_documents(parsed.documents, rule_set, judgement.failures, judgement.combined)
     for position, (context, judged) in enumerate(zip(contexts, every)):
         document = judged.document
         if judged.kind is not None:

@@ -24,7 +24,7 @@ Keep = Callable[[Judged, list[Finding]], list[Finding]]
 def _inputs(judged: Iterable[Judged]) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     for item in judged:
-        if item.render.side != "base":
+        if item.render.reported:
             contents.update(item.render.inputs)
     return contents
 
@@ -71,7 +71,7 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
 
     merged: dict[tuple[str, int], Any] = {}
     for item in judged:
-        if item.render.side == "base":
+        if not item.render.reported:
             continue
         for directive in item.judgement.directives if item.judgement else ():
             key = (directive.file, directive.line)
@@ -90,7 +90,7 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
     settings = rule_set.settings
     findings: list[Finding] = []
     for item in judged:
-        if item.render.side == "base":  # the comparison, not the verdict
+        if not item.render.reported:  # the comparison or the context, not the verdict
             continue
         findings += settings.configure_all(item.render.failures)
         judgement = item.judgement
