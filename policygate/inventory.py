@@ -50,6 +50,9 @@ class Inventory:
     # (name, content) -> its documents: shared by a change's base and head, so a file the
     # change does not touch is parsed once.
     parsed: dict[tuple[str, bytes], list[DocumentRef]] = field(default_factory=dict)
+    # The base: a renamed file is judged under its new name, and is the same file as the
+    # old name in this state (never twice in the cluster).
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def documents(self, skip: set[str]) -> list[DocumentRef]:
         """Every document of the side but the files in `skip` (those the run judges)."""
@@ -57,6 +60,7 @@ class Inventory:
         from policygate.render.judge import read_output
 
         limits = self.limits
+        skip = skip | {self.renamed[name] for name in skip if name in self.renamed}
         names = [name for name, path in self.files.paths.items()
                  if name not in skip and path not in self.consumed]
         refs: list[DocumentRef] = []
@@ -118,4 +122,9 @@ def change_inventories(root: Path, config: Config, changes: ChangeSet,
         consumed, context = renders.context(name, need == NAMESPACES) if renders is not None \
             else (set(), [])
         sides[name] = Inventory(files, config.limits, consumed, context, name == "head", parsed)
+    if "base" in sides:
+        from policygate.sources.files import printable
+
+        sides["base"].renamed = {printable(c.path): printable(c.old_path)
+                                 for c in changes.changes if c.status == "R" and c.old_path}
     return sides["head"], sides.get("base")

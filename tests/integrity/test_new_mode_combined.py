@@ -170,3 +170,16 @@ service(name) if {
                       "--diff", "main", "--filter-mode", mode, cwd=repo.root)
         assert [(f["file"], f["line"], f["message"]) for f in run.json()["findings"]] == [
             ("apps/web.yaml", 4, "Deployment web has no Service")], mode
+
+
+@ENGINES
+def test_a_renamed_file_is_one_object_at_the_base(tmp_path, engine):
+    """The base judges a renamed file under its new name: its old name is the same file,
+    not a second object the base could have conflicted with."""
+    repo = _repo(tmp_path, {"shop/ingress.yaml": _ingress("shop", "web", "shop.example.com")})
+    repo.git("mv", "shop/ingress.yaml", "shop/web.yaml")
+    repo.commit({"blog/ingress.yaml": _ingress("blog", "new", "shop.example.com")})
+    prefix = "host shop.example.com is also used by"
+    assert _new(repo, *engine) == [
+        (engine[1], "blog/ingress.yaml", 8, f"{prefix} shop/web"),
+        (engine[1], "shop/web.yaml", 8, f"{prefix} blog/new")]
