@@ -56,9 +56,9 @@ class PolicyEngine(Protocol):
     # the main process, after the per-file scan (policygate.combine).
     combined: bool
     # What a combined engine reads of the cluster beyond the documents it judges, when a
-    # run judges only part of it (a diff): policygate.inventory.EVERYTHING, NAMESPACES,
-    # or None.
-    cluster_need: str | None
+    # run judges only part of it (a diff): the kinds of objects, policygate.inventory's
+    # EVERYTHING, or None.
+    cluster_need: frozenset[str] | None
 
     def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
         """Judge a file's documents, one result each (engines that are not combined).

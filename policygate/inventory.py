@@ -8,8 +8,13 @@ rendered objects of every kustomize root and chart — those the change does not
 rendered for this, through the run's render cache, so an overlay that is the same at the
 base and the head renders once — and a file as written only where nothing renders it: a
 base, a patch or a chart template is never an object of its own. A side is read once,
-and only when an engine asks for it (PolicyEngine.cluster_need); `--filter-mode new`
-describes the base too, so that each side's findings are judged against its own cluster.
+and only when an engine asks for it (PolicyEngine.cluster_need), and only as far as it
+asks: a template that reads `data.inventory.namespace[ns][_]["Ingress"]` needs the
+Ingresses (and the matcher the Namespaces), so only files and renders that can hold one
+are read — a file that never names the kind holds no such object (YAML and JSON spell a
+kind out; a string with escapes has a backslash, and a file in UTF-16 a NUL byte: those
+are read anyway). `--filter-mode new` describes the base too, so that each side's
+findings are judged against its own cluster.
 """
 from __future__ import annotations
 
@@ -31,8 +36,11 @@ if TYPE_CHECKING:
     from policygate.render.session import Judged
     from policygate.sources.changes import ChangeSet
 
-NAMESPACES = "namespaces"   # an engine needs the Namespaces only (namespaceSelector)
-EVERYTHING = "everything"   # ... every object (data.inventory, a --combine policy)
+# What an engine reads of the cluster: the kinds of the objects, or every document
+# (a --combine policy, a template that reads any kind).
+EVERYTHING = frozenset({"*"})
+# kustomize makes these kinds without the files naming them.
+_GENERATORS = {"ConfigMap": b"configMapGenerator", "Secret": b"secretGenerator"}
 MISSING = ("; its objects are missing from the cluster the change is judged against "
            "(Gatekeeper's data.inventory and Namespaces, --combine policies)")
 
@@ -44,6 +52,7 @@ class Inventory:
 
     files: GitFiles
     limits: Limits
+    kinds: frozenset[str] = EVERYTHING       # what the engines read (cluster_need)
     consumed: set[str] = field(default_factory=set)
     renders: list[Judged] = field(default_factory=list)
     head: bool = True           # a failed render is said on the head; the base only compares
@@ -63,10 +72,12 @@ class Inventory:
         skip = skip | {self.renamed[name] for name in skip if name in self.renamed}
         names = [name for name, path in self.files.paths.items()
                  if name not in skip and path not in self.consumed]
+        words = signs(self.kinds)
         refs: list[DocumentRef] = []
         for name, raw in self.files.contents(names):
-            if not isinstance(raw, bytes):
-                continue  # the scan reports unreadable files it checks
+            # (the scan reports the unreadable files it checks)
+            if not isinstance(raw, bytes) or words is not None and not _may_hold(raw, words):
+                continue
             if (name, raw) not in self.parsed:
                 self.parsed[name, raw] = _refs(parse_bytes(raw, name, limits).documents)
             refs += self.parsed[name, raw]
@@ -75,7 +86,10 @@ class Inventory:
                 found = _refs(read_output(item.render, item.placer, limits)[0].documents)
                 item.render.resources = sum(1 for ref in found if ref.kind is not None)
                 refs += found
-        return refs
+        if words is None:
+            return refs
+        return [ref for ref in refs
+                if isinstance(ref.data, dict) and ref.data.get("kind") in self.kinds]
 
     def notes(self) -> list[Finding]:
         """A render that failed leaves its objects out of the cluster: a note says so."""
@@ -99,14 +113,29 @@ def _refs(documents: Sequence[Document]) -> list[DocumentRef]:
     return refs
 
 
-def cluster_need(engines: Sequence[PolicyEngine]) -> str | None:
-    """How much of the cluster the combined engines of a run read (None: nothing)."""
-    needs = {engine.cluster_need for engine in engines if engine.combined}
-    return EVERYTHING if EVERYTHING in needs else NAMESPACES if NAMESPACES in needs else None
+def cluster_need(engines: Sequence[PolicyEngine]) -> frozenset[str] | None:
+    """What the combined engines of a run read of the cluster (None: nothing)."""
+    needs = [need for engine in engines if engine.combined
+             for need in [engine.cluster_need] if need is not None]
+    if not needs:
+        return None
+    return EVERYTHING if EVERYTHING in needs else frozenset().union(*needs)
+
+
+def signs(kinds: frozenset[str]) -> tuple[bytes, ...] | None:
+    """What a file holding an object of one of `kinds` contains (None: any file may)."""
+    if kinds == EVERYTHING:
+        return None
+    return (*(kind.encode() for kind in sorted(kinds)),
+            *(_GENERATORS[kind] for kind in sorted(kinds) if kind in _GENERATORS), b"\\")
+
+
+def _may_hold(raw: bytes, words: tuple[bytes, ...]) -> bool:
+    return b"\0" in raw or any(word in raw for word in words)
 
 
 def change_inventories(root: Path, config: Config, changes: ChangeSet,
-                       renders: DiffRenders | None, need: str, with_base: bool
+                       renders: DiffRenders | None, need: frozenset[str], with_base: bool
                        ) -> tuple[Inventory, Inventory | None]:
     """The head's cluster, and the base's for `new` mode; their renders start now (the
     scan runs while they do)."""
@@ -119,9 +148,10 @@ def change_inventories(root: Path, config: Config, changes: ChangeSet,
             break
         tree = renders.sides[name].side.tree if renders is not None else None
         files = GitFiles(root, revision, config.include, config.exclude, tree)
-        consumed, context = renders.context(name, need == NAMESPACES) if renders is not None \
+        consumed, context = renders.context(name, signs(need)) if renders is not None \
             else (set(), [])
-        sides[name] = Inventory(files, config.limits, consumed, context, name == "head", parsed)
+        sides[name] = Inventory(files, config.limits, need, consumed, context, name == "head",
+                                parsed)
     if "base" in sides:
         from policygate.sources.files import printable
 

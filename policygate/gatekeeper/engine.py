@@ -31,6 +31,7 @@ from policygate.rego.context import describe
 from policygate.rego.policyset import PolicyError
 
 UNSUPPORTED = "gatekeeper/unsupported-template"
+_MATCHER_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +82,18 @@ class GatekeeperEngine:
         return [EngineResult() for _ in documents]  # combined: all in check_combined
 
     @property
-    def cluster_need(self) -> str | None:
-        """Referential templates read `data.inventory`; a namespaceSelector reads the
-        Namespaces; other constraints judge the object alone."""
-        from policygate.inventory import EVERYTHING, NAMESPACES
+    def cluster_need(self) -> frozenset[str] | None:
+        """Referential templates read `data.inventory` (the kinds they name, or any); a
+        namespaceSelector reads the Namespaces; other constraints judge the object
+        alone. The cluster's Namespaces and CustomResourceDefinitions (scopes) always
+        come along: the matcher reads them."""
+        from policygate.inventory import EVERYTHING
 
-        if self.program.reads_inventory:
-            return EVERYTHING
-        if any(c.match.namespace_selector is not None for c in self._active):
-            return NAMESPACES
-        return None
+        selectors = any(c.match.namespace_selector is not None for c in self._active)
+        if not self.program.reads_inventory and not selectors:
+            return None
+        kinds = self.program.inventory_kinds if self.program.reads_inventory else frozenset()
+        return EVERYTHING if kinds is None else kinds | _MATCHER_KINDS
 
     def check_combined(self, documents: Sequence[DocumentRef],
                        context: Sequence[DocumentRef] = ()) -> CombinedResult:

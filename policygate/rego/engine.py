@@ -104,7 +104,7 @@ class RegoEngine:
         return results
 
     @property
-    def cluster_need(self) -> str | None:
+    def cluster_need(self) -> frozenset[str] | None:
         """A --combine policy reads every document: that is what it is for."""
         from policygate.inventory import EVERYTHING
 

@@ -126,18 +126,19 @@ class DiffRenders:
     sides: dict[str, Described] = field(default_factory=dict)  # "head", "base"
     _by_path: dict[str, FileChange] = field(default_factory=dict)
 
-    def context(self, name: str, namespaces_only: bool) -> tuple[set[str], list[Judged]]:
+    def context(self, name: str, words: Sequence[bytes] | None
+                ) -> tuple[set[str], list[Judged]]:
         """Start the renders of the roots and charts the change does not touch on one
         side, to describe the cluster around it (policygate.inventory) -> (the files
-        renders consume there, those renders). `namespaces_only`: only what can
-        produce a Namespace (a namespaceSelector needs nothing else)."""
+        renders consume there, those renders). `words`: only the renders whose files
+        contain one of them can make an object that is needed (None: all are)."""
         described = self.sides[name]
         side, done = described.side, self.head if name == "head" else self.base
         consumed = self.consumed if name == "head" else _consumed(side)
         wanted = [(k, r) for k, r in described.requests.items() if k not in done]
-        if namespaces_only and wanted:
-            mentions = set(side.tree.grep([b"Namespace"], ("*.yaml", "*.yml", "*.json")))
-            wanted = [(k, r) for k, r in wanted if _may_hold_namespace(side, r, mentions)]
+        if words is not None and wanted:
+            mentions = set(side.tree.grep(words, ()))
+            wanted = [(k, r) for k, r in wanted if _may_hold(side, r, mentions)]
         renders = []
         for _, request in wanted:
             render = _add(self.session, request, side, name)
@@ -228,10 +229,10 @@ def rendered_state(render: Render | None) -> dict[ResourceId, str]:
     return state
 
 
-def _may_hold_namespace(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
-    """Can this render produce a Namespace? kustomize only passes on the objects of its
-    resource files (generators make ConfigMaps and Secrets), so a closure where no file
-    mentions the kind cannot; a chart's templates are not read here: it may."""
+def _may_hold(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
+    """Can this render make an object that is needed? kustomize only passes on the
+    objects of its files (and what its generators make), so not when none of its files
+    is among the `mentions`; a chart's templates are not read here: it may."""
     if request.engine != "kustomize" or side.graph.kustomization(request.directory) is None:
         return True
     files = side.graph.closure(request.directory).files

@@ -100,9 +100,16 @@ def test_a_changed_overlay_is_judged_against_the_unchanged_ones(tmp_path, engine
     assert _found(repo, *engine, "--diff", "main") == []
 
 
+def _context_renders(run) -> list[str]:
+    return [r["path"] for r in run.json().get("renders", []) if r.get("context")]
+
+
 def test_unchanged_overlays_render_only_for_templates_that_read_the_inventory(tmp_path):
+    """... and only those that can make a kind the templates read: the unique-host
+    template reads Ingresses, and the `web` overlay has none."""
     files = _overlays() | {"gatekeeper/flag.yaml": documents(template("K8sFlag", FLAG), constraint(
-        "K8sFlag", "no-configmaps", match={"kinds": [{"apiGroups": [""], "kinds": ["ConfigMap"]}]}))}
+        "K8sFlag", "no-configmaps", match={"kinds": [{"apiGroups": [""], "kinds": ["ConfigMap"]}]}))
+    } | overlay("web", "resources: [cm.yaml]\n", cm__yaml=obj("v1", "ConfigMap", "web", "web"))
     del files["gatekeeper/unique.yaml"]
     repo = _feature(tmp_path, files)
     repo.commit({"apps/cm.yaml": obj("v1", "ConfigMap", "a", "shop")})
@@ -114,6 +121,25 @@ def test_unchanged_overlays_render_only_for_templates_that_read_the_inventory(tm
     run = run_cli("check", "--format", "json", *GK, "--diff", "main", "apps", cwd=repo.root)
     assert [(r["path"], r["side"], r.get("context")) for r in run.json()["renders"]] == [
         ("overlays/prod", "head", True), ("overlays/staging", "head", True)]
+    # A template that reads whatever kind it reviews could read any: everything renders.
+    repo.commit({"gatekeeper/unique.yaml": UNIQUE.replace('[_]["Ingress"][name]',
+                                                          '[_][input.review.kind.kind][name]')})
+    run = run_cli("check", "--format", "json", *GK, "--diff", "main", "apps", cwd=repo.root)
+    assert _context_renders(run) == ["overlays/prod", "overlays/staging", "overlays/web"]
+
+
+def test_an_object_whose_kind_is_spelled_with_escapes_stays_in_the_inventory(tmp_path):
+    """Only files that can hold a kind the templates read are parsed for the inventory;
+    a kind written with escapes (`"Ingr\\u0065ss"`) names no `Ingress` byte for byte,
+    and must not hide its object."""
+    hidden = _ingress("legacy", "old", "shop.example.com").replace(
+        "kind: Ingress", 'kind: "Ingr\\u0065ss"')
+    repo = _feature(tmp_path, {"gatekeeper/unique.yaml": UNIQUE, "legacy/ingress.yaml": hidden})
+    repo.commit({"shop/ingress.yaml": _ingress("shop", "web", "shop.example.com")})
+    assert _found(repo, *GK, "--diff", "main") == [
+        ("gatekeeper", "shop/ingress.yaml", 8, "host shop.example.com is also used by legacy/old")]
+    repo.commit({"shop/ingress.yaml": _ingress("shop", "web", "web.example.com")})
+    assert _found(repo, *GK, "--diff", "main") == []
 
 
 # Namespaces as the overlays label them: the raw Namespace files carry no label (staging's
