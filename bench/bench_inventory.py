@@ -1,8 +1,9 @@
 """Benchmark what the cluster around a change costs a diff (policygate.inventory).
 
 A repository of N plain resources (bench/generate.py) and M kustomize overlays (as in
-bench_render.py), with a Gatekeeper template that reads `data.inventory` (unique Ingress
-host) and a `--combine` Rego policy. Prints the median wall time of `check --diff main`
+bench_render.py), with Gatekeeper templates that read `data.inventory` — one the
+Ingresses (which no overlay makes: nothing to render), one the Services (which every
+overlay makes) — and a `--combine` Rego policy. Prints the median wall time of `check --diff main`
 for a one-file change — a plain manifest, then an overlay's patch — with no combined
 engine, with Gatekeeper, with `--combine`, each in `resource` and `new` mode. Numbers,
 not assertions. `--command` runs another build of policygate (e.g. main's).
@@ -20,29 +21,37 @@ from bench_check import policygate_command  # noqa: E402
 from bench_render import build, git, timed  # noqa: E402
 from generate import generate  # noqa: E402
 
-UNIQUE_HOST = """apiVersion: templates.gatekeeper.sh/v1
+TEMPLATE = """apiVersion: templates.gatekeeper.sh/v1
 kind: ConstraintTemplate
-metadata: {name: k8suniqueingresshost}
+metadata: {{name: {lower}}}
 spec:
-  crd: {spec: {names: {kind: K8sUniqueIngressHost}}}
+  crd: {{spec: {{names: {{kind: {kind}}}}}}}
   targets:
     - target: admission.k8s.gatekeeper.sh
       rego: |
-        package k8suniqueingresshost
-        violation[{"msg": msg}] {
-          host := input.review.object.spec.rules[_].host
-          other := data.inventory.namespace[ns][_]["Ingress"][name]
-          other.spec.rules[_].host == host
-          not name == input.review.object.metadata.name
-          msg := sprintf("host %v is also used by %v/%v", [host, ns, name])
-        }
+        package {lower}
+        violation[{{"msg": msg}}] {{
+          other := data.inventory.namespace[ns][_]["{reads}"][name]
+          {same}
+          not ns == input.review.object.metadata.namespace
+          msg := sprintf("also in %v/%v", [ns, name])
+        }}
 ---
 apiVersion: constraints.gatekeeper.sh/v1beta1
-kind: K8sUniqueIngressHost
-metadata: {name: unique}
+kind: {kind}
+metadata: {{name: unique}}
 spec:
-  match: {kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]}
+  match: {{kinds: [{{apiGroups: ["{group}"], kinds: [{reads}]}}]}}
 """
+# Referential templates: one reads Ingresses (no overlay makes one), one Services (every
+# overlay does).
+UNIQUE_HOST = TEMPLATE.format(lower="k8suniqueingresshost", kind="K8sUniqueIngressHost",
+                              reads="Ingress", group="networking.k8s.io",
+                              same="other.spec.rules[_].host == "
+                                   "input.review.object.spec.rules[_].host")
+UNIQUE_SERVICE = TEMPLATE.format(lower="k8suniqueservicename", kind="K8sUniqueServiceName",
+                                 reads="Service", group="",
+                                 same="name == input.review.object.metadata.name")
 COMBINED = """package main
 
 deny contains {"msg": sprintf("Deployment %s has no Service", [doc.contents.metadata.name]), "path": sprintf("[%d].contents.metadata.name", [i])} if {
@@ -53,7 +62,9 @@ deny contains {"msg": sprintf("Deployment %s has no Service", [doc.contents.meta
 
 services := {doc.contents.metadata.name | some doc in input; doc.contents.kind == "Service"}
 """
-ENGINES = {"no combined engine": [], "gatekeeper (data.inventory)": ["--gatekeeper", "policy/gk"],
+ENGINES = {"no combined engine": [],
+           "gatekeeper, Ingresses": ["--gatekeeper", "policy/gk/ingress.yaml"],
+           "gatekeeper, Services": ["--gatekeeper", "policy/gk/service.yaml"],
            "--combine rego": ["--policy", "policy/rego", "--combine"]}
 
 
@@ -74,7 +85,8 @@ def main() -> None:
         build(root, options.overlays)
         files = generate(root, options.resources, 10)
         (root / "policy/gk").mkdir(parents=True)
-        (root / "policy/gk/unique.yaml").write_text(UNIQUE_HOST)
+        (root / "policy/gk/ingress.yaml").write_text(UNIQUE_HOST)
+        (root / "policy/gk/service.yaml").write_text(UNIQUE_SERVICE)
         (root / "policy/rego").mkdir(parents=True)
         (root / "policy/rego/services.rego").write_text(COMBINED)
         git(root, "init", "-q", "-b", "main")
@@ -92,7 +104,7 @@ def main() -> None:
                 for mode in ("resource", "new"):
                     seconds = timed([*command, "check", "--diff", "main", "--filter-mode", mode,
                                      *engine], root, options.repeat)
-                    print(f"{what:18} {name:28} {mode:9} {seconds * 1000:7.0f} ms")
+                    print(f"{what:18} {name:22} {mode:9} {seconds * 1000:7.0f} ms")
 
 
 if __name__ == "__main__":
