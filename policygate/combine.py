@@ -50,8 +50,7 @@ def run_combined(report: Report, rule_set: RuleSet, documents: Sequence[Document
         return
     context: list[DocumentRef] = []
     if inventory is not None and any(e.cluster_need for e in rule_set.combined_engines):
-        context = inventory.documents({ref.file for ref, owner in zip(documents, owners)
-                                       if owner is None})
+        context = inventory.documents()
     per_file: dict[str, list[tuple[DocumentRef, Finding]]] = {}
     per_render: dict[tuple[int, int], list[Finding]] = {}
     for engine in rule_set.combined_engines:

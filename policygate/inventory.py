@@ -19,7 +19,7 @@ findings are judged against its own cluster.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from policygate.parsers.yaml import Limits
     from policygate.render.diffmode import DiffRenders
     from policygate.render.session import Judged
-    from policygate.sources.changes import ChangeSet
+    from policygate.sources.select import SourceSelection
 
 # What an engine reads of the cluster: the kinds of the objects, or every document
 # (a --combine policy, a template that reads any kind).
@@ -47,11 +47,12 @@ MISSING = ("; its objects are missing from the cluster the change is judged agai
 
 @dataclass(slots=True)
 class Inventory:
-    """One side of a change as a cluster: its files, minus what renders consume, plus
-    the renders of the roots the change does not touch (`renders`)."""
+    """One side of a change as a cluster: its files, minus those the run judges and
+    those renders consume, plus the renders of the roots the change does not touch."""
 
     files: GitFiles
     limits: Limits
+    judged: set[str] = field(default_factory=set)
     kinds: frozenset[str] = EVERYTHING       # what the engines read (cluster_need)
     consumed: set[str] = field(default_factory=set)
     renders: list[Judged] = field(default_factory=list)
@@ -62,31 +63,43 @@ class Inventory:
     # The base: a renamed file is judged under its new name, and is the same file as the
     # old name in this state (never twice in the cluster).
     renamed: dict[str, str] = field(default_factory=dict)
+    _read: list[DocumentRef] | None = None   # the files' documents, once read
 
-    def documents(self, skip: set[str]) -> list[DocumentRef]:
-        """Every document of the side but the files in `skip` (those the run judges)."""
+    def read_files(self, poll: Callable[[], None] | None = None) -> list[DocumentRef]:
+        """The documents of the side's files (once): called while the renders run,
+        `poll` keeps them going."""
+        if self._read is not None:
+            return self._read
         from policygate.parsers import parse_bytes
-        from policygate.render.judge import read_output
 
-        limits = self.limits
-        skip = skip | {self.renamed[name] for name in skip if name in self.renamed}
+        skip = self.judged | {self.renamed[name] for name in self.judged
+                              if name in self.renamed}
         names = [name for name, path in self.files.paths.items()
                  if name not in skip and path not in self.consumed]
         words = signs(self.kinds)
-        refs: list[DocumentRef] = []
+        self._read = []
         for name, raw in self.files.contents(names):
             # (the scan reports the unreadable files it checks)
             if not isinstance(raw, bytes) or words is not None and not _may_hold(raw, words):
                 continue
             if (name, raw) not in self.parsed:
-                self.parsed[name, raw] = _refs(parse_bytes(raw, name, limits).documents)
-            refs += self.parsed[name, raw]
+                self.parsed[name, raw] = _refs(parse_bytes(raw, name, self.limits).documents)
+                if poll is not None:
+                    poll()
+            self._read += self.parsed[name, raw]
+        return self._read
+
+    def documents(self) -> list[DocumentRef]:
+        """Every document of the side the run does not judge, once the renders are done."""
+        from policygate.render.judge import read_output
+
+        refs = list(self.read_files())
         for item in self.renders:
             if item.render.output is not None and not item.render.failures:
-                found = _refs(read_output(item.render, item.placer, limits)[0].documents)
+                found = _refs(read_output(item.render, item.placer, self.limits)[0].documents)
                 item.render.resources = sum(1 for ref in found if ref.kind is not None)
                 refs += found
-        if words is None:
+        if self.kinds == EVERYTHING:
             return refs
         return [ref for ref in refs
                 if isinstance(ref.data, dict) and ref.data.get("kind") in self.kinds]
@@ -134,24 +147,27 @@ def _may_hold(raw: bytes, words: tuple[bytes, ...]) -> bool:
     return b"\0" in raw or any(word in raw for word in words)
 
 
-def change_inventories(root: Path, config: Config, changes: ChangeSet,
-                       renders: DiffRenders | None, need: frozenset[str], with_base: bool
+def change_inventories(root: Path, config: Config, selection: SourceSelection,
+                       renders: DiffRenders | None, need: frozenset[str]
                        ) -> tuple[Inventory, Inventory | None]:
-    """The head's cluster, and the base's for `new` mode; their renders start now (the
-    scan runs while they do)."""
+    """The head's cluster, and the base's for `new` mode (`selection.base_sources`);
+    their renders start now (the scan runs while they do)."""
     from policygate.gatekeeper.repo import GitFiles
 
+    changes = selection.changes
+    assert changes is not None
     sides: dict[str, Inventory] = {}
     parsed: dict[tuple[str, bytes], list[DocumentRef]] = {}
-    for name, revision in (("head", changes.head), ("base", changes.base)):
-        if name == "base" and not with_base:
+    for name, revision, judged in (("head", changes.head, selection.sources),
+                                   ("base", changes.base, selection.base_sources)):
+        if judged is None:
             break
         tree = renders.sides[name].side.tree if renders is not None else None
         files = GitFiles(root, revision, config.include, config.exclude, tree)
         consumed, context = renders.context(name, signs(need)) if renders is not None \
             else (set(), [])
-        sides[name] = Inventory(files, config.limits, need, consumed, context, name == "head",
-                                parsed)
+        sides[name] = Inventory(files, config.limits, {s.display for s in judged}, need,
+                                consumed, context, name == "head", parsed)
     if "base" in sides:
         from policygate.sources.files import printable
 

@@ -316,6 +316,9 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
         # `new` mode: the base versions, each engine's findings compared with the head's
         existing = _scan(list(base_sources), jobs, base_documents, poll) \
             if base_sources is not None else None
+        for inventory in (head, base) if rule_set.combined_engines else ():
+            if inventory is not None:  # the cluster's files, read while renders run
+                inventory.read_files(poll)
         rendered = renders.finish(rule_set) if renders is not None else []
         if rule_set.combined_engines:
             from policygate.combine import run_combined

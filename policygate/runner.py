@@ -176,7 +176,7 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
 
 
 def _inventories(engines: Any, root: Path | None, config: Config, selection: SourceSelection,
-                 renders: Any, mode: str) -> Any:
+                 renders: Any) -> Any:
     """A change's cluster around what it touches (policygate.inventory), for the combined
     engines that read it: the head's, and the base's in `new` mode; None otherwise (also
     when the change touches nothing to judge: no cluster is read or rendered for it)."""
@@ -190,8 +190,7 @@ def _inventories(engines: Any, root: Path | None, config: Config, selection: Sou
     if need is None:
         return None
     try:
-        return change_inventories(root, config, selection.changes, renders, need,
-                                  mode == "new")
+        return change_inventories(root, config, selection, renders, need)
     except GitError as error:
         raise RunError(str(error)) from None
 
@@ -442,7 +441,7 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     engines = _engines(engine_options, engine_config, config_dir, root, run_context,
                        repo_policy)
     try:
-        inventories = _inventories(engines, root, config, selection, diff_renders, mode)
+        inventories = _inventories(engines, root, config, selection, diff_renders)
         report = run_check(selection.sources, settings, jobs=options.jobs,
                            full_scan=selection.full_scan, notes=selection.notes,
                            base_sources=selection.base_sources,
