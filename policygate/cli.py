@@ -78,11 +78,10 @@ def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     """`policygate, version X` and, one per line, the Rego engines and which one is used."""
     if not value or ctx.resilient_parsing:
         return
-    from importlib import metadata
-
+    from policygate import __version__
     from policygate.rego.choice import version_lines
 
-    emit(f"policygate, version {metadata.version('policygate')}")
+    emit(f"policygate, version {__version__}")
     for line in version_lines():
         emit(line)
     ctx.exit(0)
@@ -387,6 +386,7 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
     """PR facts (file or GitHub) and the gate as of the base commit; exit 2 on failure."""
     from policygate.approvals.context_file import ContextFileError, load_context_file
     from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
     from policygate.github.api import GitHubError
     from policygate.prmode import setup_from_context, setup_from_github
     from policygate.sources import GitError
@@ -403,7 +403,8 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
         from policygate.github.api import connect
 
         return setup_from_github(connect(), repo or "", number or 0, root, config_file)
-    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError) as error:
+    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError,
+            MissingExtra) as error:
         fail(str(error))
 
 
@@ -429,6 +430,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
        review_event: str | None, sarif_file: str | None) -> None:
     """Check a pull request in CI and publish to it (GITHUB_EVENT_PATH, GITHUB_TOKEN)."""
     from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
     from policygate.github.api import GitHubError
     from policygate.github.pr import PrError, PrRequest, run_pr
     from policygate.runner import CheckOptions, RunError
@@ -444,7 +446,8 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
         review_event=review_event, sarif_file=sarif_file)
     try:
         report = run_pr(request, say=lambda line: emit(line, err=True))
-    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError) as error:
+    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError,
+            MissingExtra) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))
 
