@@ -214,6 +214,9 @@ class Finding:
     render: str | None = None   # the rendered directory (overlay, chart) it was found in
     # The offending value (locate.evidence): part of the fingerprint.
     evidence: str | None = None
+    # A syntax error's source line (or the part of a long line around the error) and the
+    # 1-based column in it, which the text report shows with a caret.
+    excerpt: tuple[str, int] | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         line = self.location.line if self.location else 0

@@ -105,5 +105,5 @@ def report_to_sarif(report: Report, category: str = "policygate") -> dict[str, A
     }
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     return json.dumps(report_to_sarif(report), indent=2, ensure_ascii=False) + "\n"
