@@ -1,4 +1,4 @@
-"""The JSON report of DESIGN.md (schema: policygate/schemas/report.schema.json)."""
+"""The JSON report (schema: policygate/schemas/report.schema.json)."""
 from __future__ import annotations
 
 import json

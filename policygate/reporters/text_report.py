@@ -119,14 +119,14 @@ def rule_counts(report: Report) -> list[tuple[Severity, str, int]]:
 def _summary(report: Report, terminal: Terminal) -> list[str]:
     counts = rule_counts(report)
     width = max(len(str(count)) for _, _, count in counts)
-    lines = [summary_line(report), ""]
+    lines = [*_wrapped(0, summary_line(report), terminal, _INDENT), ""]
     for severity, rule, count in counts:
         label = _paint(str(severity), _COLORS[severity], terminal) + " " * (7 - len(str(severity)))
         lines.append(f"{_INDENT}{count:>{width}}  {label}  {rule}")
     example = counts[0][1]
     if not example.startswith(("rego/", "gatekeeper/")):
-        lines += ["", f"Why, and how to fix: policygate explain RULE (e.g. policygate explain "
-                      f"{example})"]
+        lines += ["", *_wrapped(0, f"Why, and how to fix: policygate explain RULE (e.g. "
+                                   f"policygate explain {example})", terminal, _INDENT)]
     return lines
 
 
