@@ -8,17 +8,19 @@ pre-commit path skips the import on later runs.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policygate.cache import cache_file, remember
 from policygate.locate import locate
 from policygate.model import Document, Severity, format_path
 from policygate.parsers.yaml import Limits
 from policygate.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import datetime
 
 CONFIG_NAME = ".policygate.yaml"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
@@ -243,6 +245,8 @@ def _exceptions(entries: list[dict[str, Any]], document: Document,
             _check_rule_pattern(pattern, document, key_path, display)
         expires = None
         if "expires" in entry:
+            import datetime
+
             try:
                 expires = datetime.date.fromisoformat(entry["expires"])
             except ValueError as error:

@@ -19,13 +19,12 @@ from yaml.nodes import Node
 from policygate.parsers.nodes import each_node
 
 # What YAML takes for a line break and git does not (CRLF is one break for both).
-_EXTRA_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_LINE = re.compile("\r?\n")
+_EXTRA_BREAK = "\r(?!\n)|[\x85\u2028\u2029]"
 
 
 def source_lines(text: str) -> list[str]:
     """The lines of a text as git numbers them (a CRLF's CR is not part of the line)."""
-    return _LINE.split(text)
+    return text.split("\n") if "\r" not in text else re.split("\r?\n", text)
 
 
 def line_count(text: str) -> int:
@@ -53,7 +52,7 @@ class GitLines:
     def needed(cls, text: str) -> GitLines | None:
         """None for the usual text, whose YAML and git numberings agree (nothing to do)."""
         if ("\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text) \
-                and _EXTRA_BREAK.search(text):
+                and re.search(_EXTRA_BREAK, text):
             return cls(text)
         return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,9 +18,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from policygate.model import Document, Finding, Location, Severity
 from policygate.parsers.lines import GitLines
 from policygate.parsers.lists import expand_lists
-from policygate.parsers.merge import Divergence, differing, has_merge, merge_readings
 from policygate.parsers.tags import install_go_yaml_tags
-from policygate.parsers.yaml_errors import SyntaxProblem, plain_words
+
+if TYPE_CHECKING:
+    from policygate.parsers.merge import Divergence
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -354,6 +355,8 @@ def _error_finding(file: str, text: str, error: yaml.YAMLError, lines: GitLines 
     column = min(position - start, len(line_text)) + 1
     words = None
     if isinstance(error, yaml.MarkedYAMLError):
+        from policygate.parsers.yaml_errors import SyntaxProblem, plain_words
+
         context_line = context_mark.line + 1 if context_mark is not None \
             and context_mark.line + 1 != line else None
         words = plain_words(SyntaxProblem(error.context, error.problem or "", line_text,
@@ -397,21 +400,21 @@ class _Refused(Exception):
         self.finding = finding
 
 
-@dataclass(slots=True)
 class _Reading:
-    """What the parts of one file have given so far."""
+    """What the parts of one file have given so far (the parser's own state)."""
 
-    file: str
-    limits: Limits
-    shared: bool
-    documents: list[Document]
-    findings: list[Finding]
-    index: int = 0          # documents seen, broken ones included
-    full: bool = False      # max_documents reached: read nothing more
+    __slots__ = ("file", "limits", "shared", "documents", "findings", "index", "full")
+
+    def __init__(self, file: str, limits: Limits, shared: bool) -> None:
+        self.file, self.limits, self.shared = file, limits, shared
+        self.documents: list[Document] = []
+        self.findings: list[Finding] = []
+        self.index = 0          # documents seen, broken ones included
+        self.full = False       # max_documents reached: read nothing more
 
 
 # A document start as kubectl splits streams: `---` at the start of a line.
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
+_DOCUMENT_START = r"(?m)^---(?=[ \t\r\n]|\Z)"
 
 
 def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
@@ -422,14 +425,14 @@ def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
     After a syntax error the rest of the file is read document by document (split at
     `---` lines, as kubectl splits a stream), so one broken document hides no other.
     """
-    reading = _Reading(file, limits, _has_anchor(text), [], [])
+    reading = _Reading(file, limits, _has_anchor(text))
     broken_at = _read_part(text, text, 0, reading, GitLines.needed(text), whole=True)
     if broken_at is None or reading.full:
         return ParsedFile(reading.documents, reading.findings, text)
     # A character the reader refuses stops it before the first document (broken_at 0):
     # then every document is read on its own, else those after the broken one.
     starts = [0] if broken_at == 0 else []
-    starts += [match.start() for match in _DOCUMENT_START.finditer(
+    starts += [match.start() for match in re.compile(_DOCUMENT_START).finditer(
         text, max(1, text.rfind("\n", 0, broken_at) + 1))]
     numbering = GitLines(text)
     for start, end in zip(starts, [*starts[1:], len(text)]):
@@ -466,7 +469,7 @@ def _read_part(part: str, text: str, offset: int, reading: _Reading,
             reading.index += 1
     except yaml.YAMLError as error:
         if whole and isinstance(error, yaml.reader.ReaderError) and \
-                _DOCUMENT_START.search(text, 1):
+                re.compile(_DOCUMENT_START).search(text, 1):
             return 0
         reading.findings.append(_error_finding(file, text, error, lines, offset))
         reading.index += 1
@@ -536,6 +539,8 @@ def _documents(file: str, index: int, data: Any, node: Node,
 
 def _constructed(loader: _Loader, node: Node, file: str, index: int) -> list[Document]:
     """The generic constructor's reading; with merge keys, kubectl's and the spec's."""
+    from policygate.parsers.merge import differing, has_merge, merge_readings
+
     if not has_merge(node):
         return _documents(file, index, loader.construct_document(node), node,
                           loader.duplicate_keys)

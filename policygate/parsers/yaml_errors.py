@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME = re.compile(r"[^\s,\[\]{}]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +35,7 @@ def _name_after(problem: SyntaxProblem, sigil: str) -> str:
     """The anchor or alias name written at the problem's column (`*web` -> `web`)."""
     text = problem.line_text[problem.column - 1:]
     text = text[1:] if text.startswith(sigil) else text
-    match = _NAME.match(text)
+    match = re.match(r"[^\s,\[\]{}]+", text)
     return match.group() if match else "?"
 
 

@@ -23,7 +23,7 @@ _GREEN = "\033[32m"
 _INDENT = "  "
 # A trailing `[...]` that explains the context of a finding (which namespace level
 # applied); shared by a whole group, it is printed once under it.
-_CONTEXT = re.compile(r" (\[[^\[\]]*\])\Z")
+_CONTEXT = r" (\[[^\[\]]*\])\Z"
 
 
 def _position(finding: Finding) -> str:
@@ -84,7 +84,7 @@ def _group_lines(group: list[Finding], terminal: Terminal) -> list[str]:
     what = f"{plural(len(group), 'finding')} in {first.resource}" if first.resource \
         else plural(len(group), "finding")
     lines = [f"{_paint(position, _BOLD, terminal)}: {what}"]
-    contexts = {match.group(1) if (match := _CONTEXT.search(f.message)) else None
+    contexts = {match.group(1) if (match := re.search(_CONTEXT, f.message)) else None
                 for f in group}
     shared = contexts.pop() if len(contexts) == 1 else None
     for finding in group:

@@ -14,7 +14,7 @@ from policygate.rules.gitops._common import sites_of
 if TYPE_CHECKING:
     from policygate.provenance.sites import Revision, SourceSite
 
-_REF_NAME = re.compile(r"[\w./-]+\Z")
+_REF_NAME = r"[\w./-]+\Z"
 
 
 def _fix(site: SourceSite, revision: Revision) -> str:
@@ -31,7 +31,7 @@ def _fix(site: SourceSite, revision: Revision) -> str:
         return f"its digest (`crane digest {target}`)"
     source = site.url or "<repository>"
     value = revision.value or "HEAD"
-    lookup = f"git ls-remote {source} {value}" if _REF_NAME.match(value) \
+    lookup = f"git ls-remote {source} {value}" if re.match(_REF_NAME, value) \
         else f"git ls-remote --tags {source}"
     if site.where == "GitRepository":
         return f"`spec.ref.commit` (`{lookup}`) or a release `spec.ref.tag`"
