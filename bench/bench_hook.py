@@ -31,11 +31,12 @@ spec:
 
 
 def size_mb(path: Path) -> float:
+    """Disk usage in MB, as `du` counts it (allocated blocks)."""
     total = 0
-    for current, _, files in os.walk(path):
-        for name in files:
+    for current, dirs, files in os.walk(path):
+        for name in (*dirs, *files):
             try:
-                total += os.lstat(os.path.join(current, name)).st_size
+                total += os.lstat(os.path.join(current, name)).st_blocks * 512
             except OSError:
                 pass
     return total / 1e6

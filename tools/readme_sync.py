@@ -60,10 +60,10 @@ BLOCKS = {
 def synced(text: str) -> str:
     """The README text with every generated block rewritten."""
     for name, produce in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name} -->\n).*?(\n<!-- /{name} -->)", re.DOTALL)
+        pattern = re.compile(rf"(<!-- {name} -->\n)(?:.*?\n)?(<!-- /{name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name} --> … <!-- /{name} --> block")
-        text = pattern.sub(lambda match: match.group(1) + produce() + match.group(2), text)
+        text = pattern.sub(lambda match: f"{match.group(1)}{produce()}\n{match.group(2)}", text)
     return text
 
 

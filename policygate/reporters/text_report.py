@@ -123,8 +123,10 @@ def _summary(report: Report, terminal: Terminal) -> list[str]:
     for severity, rule, count in counts:
         label = _paint(str(severity), _COLORS[severity], terminal) + " " * (7 - len(str(severity)))
         lines.append(f"{_INDENT}{count:>{width}}  {label}  {rule}")
-    example = counts[0][1]
-    if not example.startswith(("rego/", "gatekeeper/")):
+    # Policies of the team's own (Rego, Gatekeeper) have no built-in explanation.
+    example = next((rule for _, rule, _ in counts
+                    if not rule.startswith(("rego/", "gatekeeper/"))), None)
+    if example is not None:
         lines += ["", *_wrapped(0, f"Why, and how to fix: policygate explain RULE (e.g. "
                                    f"policygate explain {example})", terminal, _INDENT)]
     return lines
