@@ -94,7 +94,9 @@ def test_a_clean_install_runs_rego_and_gatekeeper_on_regorus_and_says_so_once(tm
                            "differently are refused or reported; `pip install "
                            "--ignore-requires-python opa-golib-python-bindings` makes OPA the "
                            "engine\n")
-    assert "cm.yaml:1:1: error [rego/main] no owner" in text.stdout
+    assert text.stdout.startswith("cm.yaml:1:1: 2 findings in ConfigMap/x/a\n"
+                                  "  error [gatekeeper/K8sFlag/f] flagged ConfigMap/a\n"
+                                  "  error [rego/main] no owner\n")
     assert "regorus" not in text.stdout
     report = subprocess.run([*command, "--format", "json"], cwd=work, capture_output=True,
                             text=True, timeout=120)
