@@ -39,14 +39,16 @@ def _fix(site: SourceSite, revision: Revision) -> str:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    sites = sites_of(resource)
+    if not sites:  # not an Argo CD or Flux object: nothing more to load
+        return
     from policygate.provenance.policy import family_policy
     from policygate.provenance.revisions import revision_float
 
-    policy = family_policy(ctx.sections, "gitops")
-    pinning = policy.pinning
+    pinning = family_policy(ctx.sections, "gitops").pinning
     if not pinning.required_in(resource.file):
         return
-    for site in sites_of(resource):
+    for site in sites:
         revision = site.revision
         if revision is None or (site.identity and pinning.exempt.matches(site.identity)):
             continue
