@@ -98,8 +98,8 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
 
     env = os.environ if env is None else env
     out = out or sys.stdout
+    client = connect(client_settings, env=env)  # first: it names a missing `github` extra
     repository, number = target(request, env)
-    client = connect(client_settings, env=env)
     root = repo_root(Path.cwd().resolve())
     setup = setup_from_github(client, repository, number, root, request.check.config_file)
     reports, name, review_event = _settings(request, setup.config)
