@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -17,6 +17,8 @@ from click.core import ParameterSource
 from policygate.filtering import FILTER_MODES
 from policygate.reporters import FORMATS
 from policygate.reporters.terminal import COLOR_CHOICES
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # When the command started, for the time a clean run reports (imports included).
@@ -434,6 +436,21 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
         fail(str(error))
 
 
+def _change_gate_options(trusted_commit: str) -> Callable[[F], F]:
+    """The options `pr` and `mr` share: the verdict threshold, and the trusted config."""
+    def decorate(command: F) -> F:
+        command = click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
+                               help="Which findings the change owns (default: config, else "
+                                    "resource).")(command)
+        command = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                               help=f"Config file (default: .policygate.yaml from "
+                                    f"{trusted_commit}).")(command)
+        return click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+                            default="error", show_default=True,
+                            help="Lowest severity that makes the exit code 1.")(command)
+    return decorate
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--repo", metavar="OWNER/NAME", help="Repository (default: from the Actions event).")
@@ -441,12 +458,7 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
 @click.option("--report", "reports", metavar="LIST",
               help="Comma list of review, check, status, annotations, summary, sarif, sticky "
                    "(default: github.reports in the config, else check,annotations,summary).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .policygate.yaml from the PR's base commit).")
-@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
-              help="Which findings the change owns (default: config, else resource).")
+@_change_gate_options("the PR's base commit")
 @click.option("--name", help="Check run / status name (default: github.check_name, else policygate).")
 @click.option("--review-event", type=click.Choice(["comment", "request-changes"]),
               help="Review event (default: github.review_event, else comment).")
@@ -487,12 +499,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
 @click.option("--report", "reports", metavar="LIST",
               help="Comma list of discussions, note, status, codequality, text (default: "
                    "gitlab.reports in the config, else all).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .policygate.yaml from the MR's target commit).")
-@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
-              help="Which findings the change owns (default: config, else resource).")
+@_change_gate_options("the MR's target commit")
 @click.option("--name", help="Commit status and marker name (default: gitlab.status_name, else "
                              "policygate).")
 @click.option("--codequality-file", type=click.Path(dir_okay=False),
