@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from policygate.config import Config, ConfigError, find_config, load_config
 from policygate.model import Finding, Report, Severity
-from policygate.rules import known_pattern
+from policygate.rules import known_pattern, unknown_pattern
 from policygate.settings import build_settings
 from policygate.sources import GitError
 from policygate.sources.files import repo_root
@@ -76,7 +76,7 @@ def load_local_config(config_file: str | None, root: Path) -> Config:
 def _validate_patterns(options: CheckOptions, pr_mode: bool = False) -> None:
     for pattern in options.select + options.ignore:
         if not known_pattern(pattern):
-            raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
+            raise RunError(unknown_pattern(pattern))
     if options.diff_range and options.staged:
         raise RunError("--diff and --staged are exclusive: pick the range or the index")
     from policygate.sources.streams import STDIN, is_stream, refusal
@@ -344,10 +344,32 @@ def _new_suppression_severity(config: Config, base: Config | None) -> Severity:
     return Severity.ERROR if base is None or "error" in levels else Severity.NOTE
 
 
+def checked_repository(paths: tuple[str, ...]) -> Path | None:
+    """The git work tree that holds the checked paths — its config, its names — wherever
+    the shell is: `cd ~ && policygate check ~/repo/deploy` is a check of ~/repo. Without
+    paths (or only streams) it is the current directory's. Paths in two repositories (or
+    in one and outside any) are two checks, each with its own config: an error."""
+    import os
+
+    from policygate.sources.streams import is_stream
+
+    targets = [target for target in paths if not is_stream(target)]
+    if not targets:
+        return repo_root(Path.cwd().resolve())
+    found: dict[Path | None, str] = {}
+    for target in targets:
+        found.setdefault(repo_root(Path(os.path.abspath(target))), target)
+    if len(found) > 1:
+        where = [f"{target} (in {root})" if root else f"{target} (in no git repository)"
+                 for root, target in found.items()]
+        raise RunError(f"the paths are in different repositories: {' and '.join(where[:2])}; "
+                       f"each repository has its own config, so check them in separate runs")
+    return next(iter(found))
+
+
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
     _validate_patterns(options, pr is not None)
-    cwd = Path.cwd().resolve()
-    root = repo_root(cwd)
+    root = repo_root(Path.cwd().resolve()) if pr is not None else checked_repository(options.paths)
     config = pr.config if pr is not None else load_local_config(options.config_file,
                                                                 root or Path.cwd())
     try:

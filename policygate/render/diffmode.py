@@ -31,9 +31,8 @@ from policygate.model import Finding, ResourceId
 from policygate.render.gitops import Pointed, find_pointers, generated_values
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
-from policygate.render.plan import (
-    CHART_FILE, GITOPS_MARKERS, RENDER_FILES, chart_of, chart_parts, configured_charts,
-    may_point)
+from policygate.render.markers import CHART_FILE, GITOPS_MARKERS, RENDER_FILES, may_point
+from policygate.render.plan import chart_of, chart_parts, configured_charts
 from policygate.render.request import Render, RenderRequest
 from policygate.render.session import Judged, RenderSession, RenderTools
 from policygate.render.tree import GitTree, Tree

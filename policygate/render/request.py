@@ -1,7 +1,6 @@
 """What to render, why, and what came out: the data passed between render stages."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +104,8 @@ class Render:
 def content_key(engine: str, renderer: str, request: RenderRequest,
                 inputs: dict[str, bytes]) -> str:
     """The render cache key: the renderer, the request, and every input's content."""
+    import hashlib  # only when something renders: OpenSSL costs milliseconds to load
+
     digest = hashlib.sha256()
     digest.update(f"{engine}\0{renderer}\0{request.identity}\0".encode())
     for path in sorted(inputs):

@@ -55,6 +55,7 @@ class DiskTree:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._real_root = root.resolve()
+        self._walked: dict[str, dict[str, list[str]]] = {}
 
     def _inside(self, path: str) -> Path | None:
         full = self.root / path if path else self.root
@@ -95,15 +96,25 @@ class DiskTree:
     def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
         found: set[str] = set()
         for directory in under:
-            base = self.root / directory if directory else self.root
-            if base.is_file():
-                continue
-            for current, dirs, files in os.walk(base):
-                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
-                relative = Path(current).relative_to(self.root).as_posix()
-                for name in names.intersection(files):
-                    found.add(name if relative == "." else f"{relative}/{name}")
+            for name in names:
+                found.update(self._walk(directory).get(name, ()))
         return sorted(found)
+
+    def _walk(self, directory: str) -> dict[str, list[str]]:
+        """Every file below a directory by base name; walked once per tree (the check
+        asks first whether anything renders, then the planner asks for the same files)."""
+        if directory not in self._walked:
+            by_name: dict[str, list[str]] = {}
+            base = self.root / directory if directory else self.root
+            if not base.is_file():
+                for current, dirs, files in os.walk(base):
+                    dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+                    relative = Path(current).relative_to(self.root).as_posix()
+                    for name in files:
+                        by_name.setdefault(name, []).append(
+                            name if relative == "." else f"{relative}/{name}")
+            self._walked[directory] = by_name
+        return self._walked[directory]
 
 
 _SYMLINK, _SUBMODULE = "120000", "160000"

@@ -162,9 +162,23 @@ def rule_matches(rule_id: str, pattern: str) -> bool:
 DYNAMIC_FAMILIES = ("rego", "gatekeeper")
 
 
+def rule_ids() -> list[str]:
+    """Every built-in rule ID: the registry's and the pipeline's."""
+    return [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
+
+
 def known_pattern(pattern: str) -> bool:
     """A rule or family a selection, setting or suppression may name."""
     if pattern.partition("/")[0] in DYNAMIC_FAMILIES:
         return True
-    ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
-    return any(rule_matches(rule_id, pattern) for rule_id in ids)
+    return any(rule_matches(rule_id, pattern) for rule_id in rule_ids())
+
+
+def unknown_pattern(pattern: str, what: str = "rule or family") -> str:
+    """`unknown rule or family 'pss/privilegd' — did you mean 'pss/privileged'? (see …)`."""
+    from policygate.suggest import did_you_mean
+
+    ids = rule_ids()
+    names = ids + sorted({rule_id.partition("/")[0] for rule_id in ids}) \
+        if what == "rule or family" else ids
+    return f"unknown {what} {pattern!r}{did_you_mean(pattern, names)} (see `policygate rules`)"
