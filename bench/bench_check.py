@@ -2,7 +2,7 @@
 
 Prints resources/second for a full scan, the wall time of a one-file check (the
 pre-commit path), and the peak memory of the full scan. Numbers, not assertions: the
-budgets live in DESIGN.md and the closing notes.
+budgets and the last measured numbers are in the README's "Benchmarks" section.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Time and peak memory of `policygate check` on each hostile input of tests/hostile.
 
-Numbers for the closing notes: the tests assert generous bounds, this prints the
-measurements.
+Numbers, not assertions: the tests assert generous bounds, this prints the measurements
+(the README's "Benchmarks" section).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.hostile.measure import run_measured  # noqa: E402
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__).parse_args()
     worst = ("", 0.0, 0.0)
     for case, generate in GENERATORS.items():
         with tempfile.TemporaryDirectory(prefix="policygate-hostile-") as tmp:

@@ -10,7 +10,7 @@ Per engine (opa, regorus, and an OPA server):
   process start, parsing and built-in rules included): µs per document and the peak RSS
   of the whole process tree (sampled every 20 ms), at each --scan size.
 Numbers, not assertions: the budgets (≤ 200 µs/document, ≤ 300 MB for 20,000 resources)
-live in DESIGN.md.
+and the last measured numbers are in the README's "Benchmarks" section.
 """
 from __future__ import annotations
 

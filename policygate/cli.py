@@ -6,17 +6,23 @@ what it uses.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from policygate.filtering import FILTER_MODES
 from policygate.reporters import FORMATS
+from policygate.reporters.terminal import COLOR_CHOICES
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# When the command started, for the time a clean run reports (imports included).
+STARTED = time.perf_counter()
 
 
 class UsageError(click.UsageError):
@@ -78,11 +84,10 @@ def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     """`policygate, version X` and, one per line, the Rego engines and which one is used."""
     if not value or ctx.resilient_parsing:
         return
-    from importlib import metadata
-
+    from policygate import __version__
     from policygate.rego.choice import version_lines
 
-    emit(f"policygate, version {metadata.version('policygate')}")
+    emit(f"policygate, version {__version__}")
     for line in version_lines():
         emit(line)
     ctx.exit(0)
@@ -154,6 +159,11 @@ def main() -> None:
 @click.option("--stdin-filename", metavar="NAME",
               help="The name `-` (standard input) is reported under and matched against "
                    "config patterns (default: <stdin>).")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+              help="Colour the text report: auto follows NO_COLOR, FORCE_COLOR and whether "
+                   "stdout is a terminal.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print findings and errors only: no verdict line, summary or notes.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           formats: tuple[str, ...], outputs: tuple[str, ...], select: tuple[str, ...],
@@ -161,7 +171,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
           fail_on: str, baseline_file: str | None, write_baseline: str | None,
           jobs: int | None, diff_range: str | None, staged: bool, filter_mode: str,
           pr_context: str | None, gatekeeper_dirs: tuple[str, ...],
-          stdin_filename: str | None, **rego_options: Any) -> None:
+          stdin_filename: str | None, color: str, quiet: bool, **rego_options: Any) -> None:
     """Check manifests in PATHS (files or directories, default: the current directory;
     `-` reads a stream from standard input, e.g. `helm template charts/web | policygate
     check -`)."""
@@ -190,8 +200,9 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         run = run_checks(options, setup)
     except RunError as error:
         fail(str(error))
-    for notice in run.notices:
-        emit(f"policygate: note: {notice}", err=True)
+    if not quiet:
+        for notice in run.notices:
+            emit(f"policygate: note: {notice}", err=True)
     report = run.report
     if write_baseline:
         from policygate.baseline import write_baseline as write
@@ -199,7 +210,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], config_file: str | None,
         count = write(Path(write_baseline), report.findings)
         emit(f"policygate: wrote {count} findings to {write_baseline}", err=True)
         sys.exit(EXIT_OK)
-    _publish(report, formats, outputs)
+    from policygate.reporters.terminal import detect
+
+    terminal = detect(sys.stdout, color, quiet, time.perf_counter() - STARTED)
+    _publish(report, formats, outputs, terminal)
     sys.exit(_exit_code(report, fail_on))
 
 
@@ -214,7 +228,8 @@ def _exit_code(report: Any, fail_on: str) -> int:
     return EXIT_FINDINGS if report.blocks(Severity.threshold(fail_on)) else EXIT_OK
 
 
-def _publish(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+def _publish(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...],
+             terminal: Any) -> None:
     from policygate.reporters import render
 
     for index, format_name in enumerate(formats):
@@ -226,8 +241,17 @@ def _publish(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]) ->
             except OSError as error:
                 fail(f"cannot write {outputs[index]}: {error.strerror}")
         else:
-            sys.stdout.write(render(format_name, report, color=sys.stdout.isatty()))
+            _write(render(format_name, report, terminal=terminal))
     sys.stdout.flush()
+
+
+def _write(text: str) -> None:
+    """To stdout; a character its encoding lacks (✓ on an ASCII console) is replaced."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
 
 
 @main.command("rules")
@@ -244,11 +268,14 @@ def list_rules(format_name: str) -> None:
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Explain RULE: why it exists, a failing and a fixed example, how to suppress it."""
+    from policygate.rules import rule_ids, rule_matches, unknown_pattern
     from policygate.rules.catalog import explain_rule
 
     text = explain_rule(rule)
     if text is None:
-        fail(f"unknown rule {rule!r} (see `policygate rules`)")
+        family = [rule_id for rule_id in rule_ids() if rule_matches(rule_id, rule)]
+        fail(f"{rule} is a family of rules: explain one of them, "
+             f"{', '.join(family)}" if family else unknown_pattern(rule, "rule"))
     emit(text, nl=False)
 
 
@@ -387,6 +414,7 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
     """PR facts (file or GitHub) and the gate as of the base commit; exit 2 on failure."""
     from policygate.approvals.context_file import ContextFileError, load_context_file
     from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
     from policygate.github.api import GitHubError
     from policygate.prmode import setup_from_context, setup_from_github
     from policygate.sources import GitError
@@ -403,8 +431,24 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
         from policygate.github.api import connect
 
         return setup_from_github(connect(), repo or "", number or 0, root, config_file)
-    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError) as error:
+    except (ContextFileError, ConfigError, GitError, GitHubError, GateInputError,
+            MissingExtra) as error:
         fail(str(error))
+
+
+def _change_gate_options(trusted_commit: str) -> Callable[[F], F]:
+    """The options `pr` and `mr` share: the verdict threshold, and the trusted config."""
+    def decorate(command: F) -> F:
+        command = click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
+                               help="Which findings the change owns (default: config, else "
+                                    "resource).")(command)
+        command = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                               help=f"Config file (default: .policygate.yaml from "
+                                    f"{trusted_commit}).")(command)
+        return click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+                            default="error", show_default=True,
+                            help="Lowest severity that makes the exit code 1.")(command)
+    return decorate
 
 
 @main.command()
@@ -414,12 +458,7 @@ def _pr_setup(context_file: str | None, repo: str | None, number: int | None,
 @click.option("--report", "reports", metavar="LIST",
               help="Comma list of review, check, status, annotations, summary, sarif, sticky "
                    "(default: github.reports in the config, else check,annotations,summary).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .policygate.yaml from the PR's base commit).")
-@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
-              help="Which findings the change owns (default: config, else resource).")
+@_change_gate_options("the PR's base commit")
 @click.option("--name", help="Check run / status name (default: github.check_name, else policygate).")
 @click.option("--review-event", type=click.Choice(["comment", "request-changes"]),
               help="Review event (default: github.review_event, else comment).")
@@ -429,6 +468,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
        review_event: str | None, sarif_file: str | None) -> None:
     """Check a pull request in CI and publish to it (GITHUB_EVENT_PATH, GITHUB_TOKEN)."""
     from policygate.config import ConfigError
+    from policygate.extras import MissingExtra
     from policygate.github.api import GitHubError
     from policygate.github.pr import PrError, PrRequest, run_pr
     from policygate.runner import CheckOptions, RunError
@@ -444,7 +484,8 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
         review_event=review_event, sarif_file=sarif_file)
     try:
         report = run_pr(request, say=lambda line: emit(line, err=True))
-    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError) as error:
+    except (PrError, RunError, GitHubError, GitError, ConfigError, GateInputError,
+            MissingExtra) as error:
         fail(str(error))
     sys.exit(_exit_code(report, fail_on))
 
@@ -458,12 +499,7 @@ def pr(paths: tuple[str, ...], repo: str | None, number: int | None, reports: st
 @click.option("--report", "reports", metavar="LIST",
               help="Comma list of discussions, note, status, codequality, text (default: "
                    "gitlab.reports in the config, else all).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .policygate.yaml from the MR's target commit).")
-@click.option("--filter-mode", type=click.Choice(list(FILTER_MODES)),
-              help="Which findings the change owns (default: config, else resource).")
+@_change_gate_options("the MR's target commit")
 @click.option("--name", help="Commit status and marker name (default: gitlab.status_name, else "
                              "policygate).")
 @click.option("--codequality-file", type=click.Path(dir_okay=False),

@@ -8,16 +8,19 @@ pre-commit path skips the import on later runs.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policygate.cache import cache_file, remember
 from policygate.locate import locate
 from policygate.model import Document, Severity, format_path
 from policygate.parsers.yaml import Limits
+from policygate.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import datetime
 
 CONFIG_NAME = ".policygate.yaml"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
@@ -146,46 +149,35 @@ _RULE_SETTING_HELP = ("use off, error, warning, note, true/false, or a mapping w
 def _describe(error: Any, document: Document, display: str) -> str:
     path = tuple(error.absolute_path)
     if error.validator == "oneOf" and len(path) == 2 and path[0] == "rules":
-        hint = _suggest(str(error.instance), ["off", "error", "warning", "note"])
+        hint = did_you_mean(str(error.instance), ["off", "error", "warning", "note"])
         return (f"{_position(document, path, display)}: `{format_path(path)}` is "
                 f"{error.instance!r}: {_RULE_SETTING_HELP}{hint}")
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))[0]
         return (f"{_position(document, path + (unknown,), display)}: unknown key {unknown!r} "
-                f"{_where(path)}{_suggest(unknown, allowed)} (valid keys: {', '.join(allowed)})")
+                f"{_where(path)}{did_you_mean(unknown, allowed)} (valid keys: {', '.join(allowed)})")
     if error.validator == "required":
         return f"{_position(document, path, display)}: {error.message} {_where(path)}"
     if error.validator in ("enum", "const"):
         options = error.validator_value if error.validator == "enum" else [error.validator_value]
         value = error.instance
-        hint = _suggest(str(value), [str(o) for o in options])
+        hint = did_you_mean(str(value), [str(o) for o in options])
         return (f"{_position(document, path, display)}: `{format_path(path)}` is {value!r}, "
                 f"expected one of {', '.join(map(str, options))}{hint}")
+    expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+    if expected:  # a format (dates, versions, URLs): say what to write, not the regex
+        return (f"{_position(document, path, display)}: `{format_path(path)}` is "
+                f"{error.instance!r}: expected {expected}")
     return f"{_position(document, path, display)}: `{format_path(path) or 'config'}`: {error.message}"
-
-
-def _suggest(word: str, options: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" — did you mean {close[0]!r}?" if close else ""
-
-
-def _rule_ids() -> list[str]:
-    from policygate.rules import PIPELINE_RULES, all_rules
-
-    ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
-    return ids + sorted({rule_id.partition("/")[0] for rule_id in ids})
 
 
 def _check_rule_pattern(pattern: str, document: Document, path: tuple[Any, ...],
                         display: str) -> None:
-    from policygate.rules import known_pattern
+    from policygate.rules import known_pattern, unknown_pattern
 
     if not known_pattern(pattern):
-        raise ConfigError(f"{_position(document, path, display)}: unknown rule or family "
-                          f"{pattern!r}{_suggest(pattern, _rule_ids())} (see `policygate rules`)")
+        raise ConfigError(f"{_position(document, path, display)}: {unknown_pattern(pattern)}")
 
 
 def _check_params(pattern: str, params: dict[str, Any], document: Document,
@@ -206,7 +198,7 @@ def _check_params(pattern: str, params: dict[str, Any], document: Document,
             valid = (f" (valid: {', '.join(sorted(declared))})" if declared
                      else " (it takes none)")
             raise ConfigError(f"{_position(document, path, display)}: {pattern} has no "
-                              f"parameter {name!r}{_suggest(name, sorted(declared))}{valid}")
+                              f"parameter {name!r}{did_you_mean(name, sorted(declared))}{valid}")
         validator = jsonschema.Draft202012Validator(declared[name].schema)
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))
         if error is not None:
@@ -253,11 +245,15 @@ def _exceptions(entries: list[dict[str, Any]], document: Document,
             _check_rule_pattern(pattern, document, key_path, display)
         expires = None
         if "expires" in entry:
+            import datetime
+
             try:
                 expires = datetime.date.fromisoformat(entry["expires"])
-            except ValueError:
-                raise ConfigError(f"{_position(document, ('exceptions', index, 'expires'), display)}: "
-                                  f"invalid date {entry['expires']!r} (use YYYY-MM-DD)") from None
+            except ValueError as error:
+                path = ("exceptions", index, "expires")
+                raise ConfigError(f"{_position(document, path, display)}: `{format_path(path)}` "
+                                  f"is {entry['expires']!r}, which is not a date ({error}): "
+                                  f"expected YYYY-MM-DD, for example 2027-06-30") from None
         result.append(ConfigException(
             rules=rules, reason=entry["reason"], files=tuple(entry.get("files", ())),
             kind=entry.get("kind"), namespace=entry.get("namespace"), name=entry.get("name"),

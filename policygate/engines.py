@@ -55,6 +55,10 @@ class PolicyEngine(Protocol):
     # document, but collects every parsed document and calls `check_combined` once, in
     # the main process, after the per-file scan (policygate.combine).
     combined: bool
+    # What a combined engine reads of the cluster beyond the documents it judges, when a
+    # run judges only part of it (a diff): the kinds of objects, policygate.inventory's
+    # EVERYTHING, or None.
+    cluster_need: frozenset[str] | None
 
     def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
         """Judge a file's documents, one result each (engines that are not combined).
@@ -62,8 +66,10 @@ class PolicyEngine(Protocol):
         process-bound state lazily."""
         ...
 
-    def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
-        """Judge every document at once (combined engines)."""
+    def check_combined(self, documents: Sequence[DocumentRef],
+                       context: Sequence[DocumentRef] = ()) -> CombinedResult:
+        """Judge every document at once (combined engines), among the rest of the
+        cluster (`context`: seen, never judged; indexes go on after `documents`)."""
         ...
 
     def close(self) -> None:

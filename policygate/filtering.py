@@ -9,7 +9,9 @@ Modes (`--filter-mode`), from strictest to loosest:
   nofilter      everything under the paths checked, changed or not
   new           findings the change introduces: the base version of every changed
                 file is checked too, and findings already there (same rule, same
-                resource identity, same field) are not the author's to fix
+                resource identity, same field, same value) are not the author's to
+                fix; engines that judge all documents at once judge the base in the
+                base's cluster, so their findings are compared the same way
 """
 from __future__ import annotations
 
@@ -102,13 +104,28 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
 
 
 def subtract_existing(findings: list[Finding], existing: Iterable[Finding]) -> list[Finding]:
-    """`new` mode: each finding of the base version cancels one matching finding."""
+    """`new` mode: each finding of the base version cancels one matching finding.
+
+    Matching is by fingerprint (rule, resource, field, offending value); among findings
+    with the same fingerprint, one with the base's very message goes first. So when an
+    Ingress that already shared its host with one object now shares it with two, the
+    finding kept as new names the new one."""
     from policygate.baseline import fingerprint
 
+    existing = list(existing)
+    keys = [fingerprint(f) for f in findings]
     remaining = Counter(fingerprint(f) for f in existing)
+    exact = Counter((fingerprint(f), f.message) for f in existing)
+    cancelled = [False] * len(findings)
+    for index, (finding, key) in enumerate(zip(findings, keys)):
+        if exact[key, finding.message] > 0:
+            exact[key, finding.message] -= 1
+            remaining[key] -= 1
+            cancelled[index] = True
     kept = []
-    for finding in findings:
-        key = fingerprint(finding)
+    for finding, key, done in zip(findings, keys, cancelled):
+        if done:
+            continue
         if remaining[key] > 0:
             remaining[key] -= 1
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Union
 
 PathElement = Union[str, int]
@@ -62,7 +63,10 @@ def format_path(path: FieldPath) -> str:
     return "".join(parts)
 
 
-_PATH_TOKEN = re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+@cache
+def _path_token() -> re.Pattern[str]:
+    """Compiled on first use: only paths from Rego results and configs are parsed."""
+    return re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 
 
 def parse_path(text: str) -> FieldPath:
@@ -70,7 +74,7 @@ def parse_path(text: str) -> FieldPath:
     elements: list[PathElement] = []
     position = 0
     while position < len(text):
-        match = _PATH_TOKEN.match(text, position)
+        match = _path_token().match(text, position)
         if match is None or match.end() == position:
             raise ValueError(f"invalid field path {text!r} at character {position + 1}")
         name, index, quoted = match.groups()
@@ -214,6 +218,9 @@ class Finding:
     render: str | None = None   # the rendered directory (overlay, chart) it was found in
     # The offending value (locate.evidence): part of the fingerprint.
     evidence: str | None = None
+    # A syntax error's source line (or the part of a long line around the error) and the
+    # 1-based column in it, which the text report shows with a caret.
+    excerpt: tuple[str, int] | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         line = self.location.line if self.location else 0

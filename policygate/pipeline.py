@@ -27,6 +27,7 @@ from policygate.sources.files import SourceFile
 
 if TYPE_CHECKING:
     from policygate.engines import DocumentRef, PolicyEngine
+    from policygate.inventory import Inventory
     from policygate.render.session import RenderSession
     from policygate.sources.diff import FileChange
 
@@ -287,14 +288,17 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
               full_scan: bool = False, today: datetime.date | None = None,
               engines: Sequence[PolicyEngine] = (), notes: Sequence[Finding] = (),
               base_sources: Sequence[SourceFile] | None = None,
-              renders: RenderSession | None = None) -> Report:
+              renders: RenderSession | None = None,
+              inventories: tuple[Inventory, Inventory | None] | None = None) -> Report:
     """Check every source.
 
     `full_scan` says the whole repository was scanned, which is when a config exception
     without a file pattern can be called unused; `notes` are findings from the source
     stage (skipped files); `base_sources` are the base versions of changed files, whose
     findings are not reported again (`--filter-mode new`); `renders` are the kustomize
-    and helm renders already started, judged once the files are done.
+    and helm renders already started, judged once the files are done; `inventories`
+    the cluster around a change at its head and base (policygate.inventory), for the
+    combined engines.
     """
     sources = list(sources)
     if any(settings.enabled(rule.id) for rule in all_rules() if rule.family == "pss"):
@@ -304,22 +308,38 @@ def run_check(sources: Iterable[SourceFile], settings: Settings, jobs: int | Non
     rule_set = RuleSet(settings, engines)
     _WORKER_STATE[:] = [rule_set]
     documents: list[DocumentRef] = []
+    base_documents: list[DocumentRef] = []
+    head, base = inventories if inventories is not None else (None, None)
+    poll = renders.poll if renders else None
     try:  # the engines of this process serve every scan of the run, then close once
-        report = _scan(sources, jobs, documents, renders.poll if renders else None)
-        if renders is not None:
-            renders.merge(report, rule_set, {s.display for s in sources})
-        if documents:
+        report = _scan(sources, jobs, documents, poll)
+        # `new` mode: the base versions, each engine's findings compared with the head's
+        existing = _scan(list(base_sources), jobs, base_documents, poll) \
+            if base_sources is not None else None
+        for inventory in (head, base) if rule_set.combined_engines else ():
+            if inventory is not None:  # the cluster's files, read while renders run
+                inventory.read_files(poll)
+        rendered = renders.finish(rule_set) if renders is not None else []
+        if rule_set.combined_engines:
             from policygate.combine import run_combined
 
-            run_combined(report, rule_set, documents, sources)
-        if base_sources is not None:
+            run_combined(report, rule_set, documents, sources,
+                         [j for j in rendered if j.render.reported], head)
+            if existing is not None:
+                run_combined(existing, rule_set, base_documents, list(base_sources or ()),
+                             [j for j in rendered if j.render.side == "base"], base,
+                             comparison=True)
+        if renders is not None:
+            renders.merge(report, rule_set, {s.display for s in sources})
+        if existing is not None:
             from policygate.filtering import subtract_existing
 
-            existing = _scan(list(base_sources), jobs, [], None)
             report.findings = subtract_existing(report.findings, existing.findings)
             report.failures.extend(existing.failures)
     finally:
         _close_engines()
+    if head is not None:
+        notes = [*notes, *head.notes()]
     report.findings.extend(settings.configure_all(notes))
     _apply_decisions(report, rule_set, {s.display for s in sources}, full_scan,
                      today or datetime.date.today())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from policygate.config import Config, ConfigError, find_config, load_config
 from policygate.model import Finding, Report, Severity
-from policygate.rules import known_pattern
+from policygate.rules import known_pattern, unknown_pattern
 from policygate.settings import build_settings
 from policygate.sources import GitError
 from policygate.sources.files import repo_root
@@ -73,10 +73,10 @@ def load_local_config(config_file: str | None, root: Path) -> Config:
         raise RunError(str(error)) from None
 
 
-def _validate_patterns(options: CheckOptions) -> None:
+def _validate_patterns(options: CheckOptions, pr_mode: bool = False) -> None:
     for pattern in options.select + options.ignore:
         if not known_pattern(pattern):
-            raise RunError(f"unknown rule or family {pattern!r} (see `policygate rules`)")
+            raise RunError(unknown_pattern(pattern))
     if options.diff_range and options.staged:
         raise RunError("--diff and --staged are exclusive: pick the range or the index")
     from policygate.sources.streams import STDIN, is_stream, refusal
@@ -89,7 +89,7 @@ def _validate_patterns(options: CheckOptions) -> None:
         raise RunError("- (standard input) can be given only once")
     if options.stdin_name and STDIN not in options.paths:
         raise RunError("--stdin-filename names what `-` reads: give `-` as a path")
-    if not (options.diff_range or options.staged):
+    if not (options.diff_range or options.staged or pr_mode):  # a diff names git paths
         for target in options.paths:
             if target not in streams and not Path(target).exists():
                 raise RunError(f"{target}: no such file or directory")
@@ -147,9 +147,10 @@ def _diff_context(selection: SourceSelection) -> dict[str, Any]:
 
 
 def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
-             run_context: dict[str, Any], selection: SourceSelection) -> Any:
+             run_context: dict[str, Any], repo_policy: Any = None) -> Any:
     """Rego and Gatekeeper engines from the options and config; None (nothing imported)
-    when neither is configured."""
+    when neither is configured. `repo_policy` is where `gatekeeper.from_repo` reads
+    (the base commit in PR mode; the working tree when None)."""
     engines = _rego_engines(options, config, config_dir, root, run_context)
     if not options.gatekeeper and "gatekeeper" not in config.sections:
         return engines
@@ -157,8 +158,7 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     from policygate.rego.policyset import PolicyError
     from policygate.rego.setup import Engines
 
-    scope = Scope(root, config.include, config.exclude, selection.changes is not None,
-                  config.limits)
+    scope = Scope(root, config.include, config.exclude, config.limits, repo_policy)
     try:
         engine, notices = build_engine(config.sections.get("gatekeeper"), options.gatekeeper,
                                        options.rego.opa_url if options.rego else None,
@@ -173,6 +173,26 @@ def _engines(options: CheckOptions, config: Config, config_dir: Path, root: Path
     engines.engines.append(engine)
     engines.notices.extend(n for n in notices if n not in engines.notices)
     return engines
+
+
+def _inventories(engines: Any, root: Path | None, config: Config, selection: SourceSelection,
+                 renders: Any) -> Any:
+    """A change's cluster around what it touches (policygate.inventory), for the combined
+    engines that read it: the head's, and the base's in `new` mode; None otherwise (also
+    when the change touches nothing to judge: no cluster is read or rendered for it)."""
+    if engines is None or selection.changes is None or root is None or not (
+            selection.sources or (renders is not None and any(
+                judged.render.reported for judged in renders.session.renders))):
+        return None
+    from policygate.inventory import change_inventories, cluster_need
+
+    need = cluster_need(engines.engines)
+    if need is None:
+        return None
+    try:
+        return change_inventories(root, config, selection, renders, need)
+    except GitError as error:
+        raise RunError(str(error)) from None
 
 
 def _rego_engines(options: CheckOptions, config: Config, config_dir: Path, root: Path | None,
@@ -225,6 +245,27 @@ def _base_policy_inputs(inputs: BaseInputs, options: CheckOptions,
             dataclasses.replace(config, sections=sections))
 
 
+def _repo_policy(pr: PullRequestSetup, inputs: BaseInputs, root: Path, config: Config,
+                 selection: SourceSelection) -> Any:
+    """`gatekeeper.from_repo` in PR mode: the base commit's templates and constraints
+    judge the pull request, whatever its own files say. The files that hold them at the
+    base, and the files the pull request changes that hold them at its head, are the
+    gate's own (approval/policy-changed)."""
+    from policygate.gatekeeper.loader import holds_policy
+    from policygate.gatekeeper.repo import GitFiles, policy_files
+    from policygate.render.tree import GitTree
+
+    state = GitFiles(root, pr.pr.base.sha, config.include, config.exclude)
+    inputs.paths += [name for name, _ in policy_files(state, config.limits)]
+    changes = selection.changes
+    if changes is not None:
+        changed = [c.path for c in changes.changes if not c.deleted]
+        heads = GitTree(state.tree.git, changes.head).read_many(changed)
+        inputs.paths += [path for path, raw in heads.items()
+                         if raw is not None and holds_policy(raw, path, config.limits)]
+    return state
+
+
 def _baseline(options: CheckOptions, inputs: BaseInputs | None) -> Any:
     """The `--baseline` file: in PR mode from the base commit (a PR that rewrites its
     baseline would otherwise bless its own violations)."""
@@ -244,46 +285,91 @@ def _baseline(options: CheckOptions, inputs: BaseInputs | None) -> Any:
 def _new_suppressions(report: Report, changes: ChangeSet, root: Path, options: CheckOptions,
                       config: Config, pr: PullRequestSetup | None, approvals: ApprovalRun | None,
                       same_diff: ChangeSet | None) -> list[Finding]:
-    """Judge the suppressions the change added (policygate.suppress.introduced)."""
+    """Judge the suppressions the change added (policygate.suppress.introduced): comments
+    and annotations, and — outside PR mode, where the run read the working tree's config
+    — config exceptions the base commit's config did not have."""
     from policygate.sources.git import Git
-    from policygate.suppress.introduced import Introduced, review_new_suppressions
+    from policygate.suppress.introduced import EXCEPTION, Introduced, review_new_suppressions
 
-    if not any(f.suppression is not None and f.suppression.kind in ("comment", "annotation")
-               for f in report.suppressed):
+    kinds = {f.suppression.kind for f in report.suppressed if f.suppression is not None}
+    if pr is not None:
+        kinds.discard(EXCEPTION)
+    if not kinds & {"comment", "annotation", EXCEPTION}:
         return []
     introduced = approvals.introduced if approvals is not None and same_diff is not None \
         and approvals.introduced is not None else Introduced(Git(root), changes)
-    severity = Severity.ERROR if pr is not None else _new_suppression_severity(
-        config, options, changes, root)
+    severity = Severity.ERROR
+    if pr is None:
+        path, base = _base_config(options, changes, root)
+        severity = _new_suppression_severity(config, base)
+        if path is not None:
+            import datetime
+
+            from policygate.suppress.exceptions import live_exceptions
+
+            introduced.config_file = path
+            introduced.base_exceptions = live_exceptions(
+                base.exceptions if base is not None else (), datetime.date.today())
     return review_new_suppressions(report, introduced, pr is not None, approvals, severity)
 
 
-def _new_suppression_severity(config: Config, options: CheckOptions, changes: ChangeSet,
-                              root: Path) -> Severity:
-    """`suppressions.new` as the base commit's config says it — or the working config,
-    when that is stricter: a change can tighten it, never loosen it."""
+def _base_config(options: CheckOptions, changes: ChangeSet, root: Path
+                 ) -> tuple[str | None, Config | None]:
+    """(the config's repository path, the base commit's version of it) for a run without
+    PR facts, which reads the working tree's config. The path is None for a config outside
+    the repository (no change can bring it); the config None when the base's cannot be
+    read — which loosens nothing: it is taken as having no exceptions and the strictest
+    `suppressions.new`."""
     from policygate.approvals.run import trusted_config
     from policygate.config import CONFIG_NAME
     from policygate.sources.git import EMPTY_TREE
     from policygate.trusted import GitBaseReader, repo_path
 
-    def setting(of: Config) -> str:
-        return (of.sections.get("suppressions") or {}).get("new", "note")
-
-    levels = [setting(config)]
     path = repo_path(options.config_file, root) if options.config_file else CONFIG_NAME
-    if changes.base != EMPTY_TREE and path is not None:
-        try:
-            levels.append(setting(trusted_config(GitBaseReader(root, changes.base), path)))
-        except (ConfigError, GitError):
-            levels.append("error")  # an unreadable base config cannot loosen anything
-    return Severity.ERROR if "error" in levels else Severity.NOTE
+    if path is None:
+        return None, Config()
+    if changes.base == EMPTY_TREE:
+        return path, Config()
+    try:
+        return path, trusted_config(GitBaseReader(root, changes.base), path)
+    except (ConfigError, GitError):
+        return path, None
+
+
+def _new_suppression_severity(config: Config, base: Config | None) -> Severity:
+    """`suppressions.new` as the base commit's config says it — or the working config,
+    when that is stricter: a change can tighten it, never loosen it."""
+    levels = [(of.sections.get("suppressions") or {}).get("new", "note")
+              for of in (config, base) if of is not None]
+    return Severity.ERROR if base is None or "error" in levels else Severity.NOTE
+
+
+def checked_repository(paths: tuple[str, ...]) -> Path | None:
+    """The git work tree that holds the checked paths — its config, its names — wherever
+    the shell is: `cd ~ && policygate check ~/repo/deploy` is a check of ~/repo. Without
+    paths (or only streams) it is the current directory's. Paths in two repositories (or
+    in one and outside any) are two checks, each with its own config: an error."""
+    import os
+
+    from policygate.sources.streams import is_stream
+
+    targets = [target for target in paths if not is_stream(target)]
+    if not targets:
+        return repo_root(Path.cwd().resolve())
+    found: dict[Path | None, str] = {}
+    for target in targets:
+        found.setdefault(repo_root(Path(os.path.abspath(target))), target)
+    if len(found) > 1:
+        where = [f"{target} (in {root})" if root else f"{target} (in no git repository)"
+                 for root, target in found.items()]
+        raise RunError(f"the paths are in different repositories: {' and '.join(where[:2])}; "
+                       f"each repository has its own config, so check them in separate runs")
+    return next(iter(found))
 
 
 def run_checks(options: CheckOptions, pr: PullRequestSetup | None = None) -> CheckRun:
-    _validate_patterns(options)
-    cwd = Path.cwd().resolve()
-    root = repo_root(cwd)
+    _validate_patterns(options, pr is not None)
+    root = repo_root(Path.cwd().resolve()) if pr is not None else checked_repository(options.paths)
     config = pr.config if pr is not None else load_local_config(options.config_file,
                                                                 root or Path.cwd())
     try:
@@ -353,6 +439,10 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     # The run's diff is the PR's own when it covered the PR range and every path.
     same_diff = selection.changes if pr is not None and diff_range == _pr_diff(pr) \
         and not options.paths else None
+    repo_policy = None
+    if pr is not None and inputs is not None and root is not None and \
+            (config.sections.get("gatekeeper") or {}).get("from_repo"):
+        repo_policy = _repo_policy(pr, inputs, root, config, selection)
     if pr is not None and inputs is not None:
         from policygate.approvals.report import result_json
         from policygate.approvals.run import run_approvals
@@ -370,12 +460,15 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     else:
         config_dir = (Path(options.config_file).resolve().parent if options.config_file
                       else (root or Path.cwd()))
-    engines = _engines(engine_options, engine_config, config_dir, root, run_context, selection)
+    engines = _engines(engine_options, engine_config, config_dir, root, run_context,
+                       repo_policy)
     try:
+        inventories = _inventories(engines, root, config, selection, diff_renders)
         report = run_check(selection.sources, settings, jobs=options.jobs,
                            full_scan=selection.full_scan, notes=selection.notes,
                            base_sources=selection.base_sources,
-                           engines=engines.engines if engines else (), renders=renders)
+                           engines=engines.engines if engines else (), renders=renders,
+                           inventories=inventories)
     finally:
         if engines:
             engines.close()

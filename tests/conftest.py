@@ -105,3 +105,13 @@ def fake_gitlab():
 
     with FakeGitLab() as lab:
         yield lab
+
+
+@pytest.fixture(scope="session")
+def hook_repository(tmp_path_factory):
+    """This checkout as a pre-commit hook repository, one hook environment per session
+    (tests/precommit.py)."""
+    from tests.precommit import snapshot
+
+    return snapshot(tmp_path_factory.mktemp("hook-repository"),
+                    tmp_path_factory.mktemp("pre-commit-home"))

@@ -65,6 +65,7 @@ def test_action_passes_only_options_policygate_pr_has():
 def test_action_never_installs_from_the_pull_request():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     install = next(step for step in action["runs"]["steps"] if step.get("name") == "Install policygate")
-    assert '"$ACTION_PATH"' in install["run"] and "github.workspace" not in install["run"]
+    assert '"$ACTION_PATH[github,opa]"' in install["run"]
+    assert "github.workspace" not in install["run"]
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), "inputs reach scripts through env only"

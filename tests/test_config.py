@@ -50,8 +50,13 @@ def _no_validation_cache(monkeypatch):
     ("exceptions:\n  - rule: pss/priviledged\n    reason: legacy\n",
      ".policygate.yaml:2:5: unknown rule or family 'pss/priviledged' — did you mean 'pss/privileged'?"),
     ("exceptions:\n  - rule: pss\n    reason: legacy\n    expires: 2026-02-30\n",
-     ".policygate.yaml:4:5: invalid date '2026-02-30' (use YYYY-MM-DD)"),
-    ("pss: {level: [unclosed\n", ".policygate.yaml:1:1: while parsing a flow sequence"),
+     ".policygate.yaml:4:5: `exceptions[0].expires` is '2026-02-30', which is not a date (day "
+     "is out of range for month): expected YYYY-MM-DD, for example 2027-06-30"),
+    ("exceptions:\n  - rule: pss\n    reason: legacy\n    expires: 30.06.2027\n",
+     ".policygate.yaml:4:5: `exceptions[0].expires` is '30.06.2027': expected a date written "
+     "YYYY-MM-DD, for example 2027-06-30"),
+    ("pss: {level: [unclosed\n", ".policygate.yaml:1:14: a [...] list is not closed: add the "
+     "missing ']' or a ',' between its items"),
     ("- rules\n", ".policygate.yaml:1:1: the config must be a mapping of settings"),
     ("pss: {}\n---\nrules: {}\n", ".policygate.yaml:3:1: the config must be a single YAML document"),
     ("pss: {}\npss: {level: restricted}\n", ".policygate.yaml:2:1: duplicate key 'pss'"),

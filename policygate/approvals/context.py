@@ -1,4 +1,4 @@
-"""The pull-request facts approval rules and Rego policies see (DESIGN.md "PR context").
+"""The pull-request facts approval rules and Rego policies see (schema: policygate/schemas/pr-context.schema.json).
 
 Built from GitHub (policygate.github.facts) or read from a file (`--pr-context FILE`,
 validated against schemas/pr-context.schema.json) for offline use and tests. Team
@@ -64,7 +64,7 @@ class PullRequestContext:
     platform: str = "github"
 
     def to_json(self) -> dict[str, Any]:
-        """The file form of DESIGN.md (version 1), also `data.policygate.pr` in Rego."""
+        """The file form (version 1, pr-context.schema.json), also `data.policygate.pr` in Rego."""
         return {
             "version": CONTEXT_VERSION, "platform": self.platform, "repository": self.repository, "number": self.number,
             "author": self.author,

@@ -110,12 +110,11 @@ def _suppression_filter(value: Any, where: str) -> tuple[str, ...] | None:
         return None
     if value is True:
         return ()
-    from policygate.rules import known_pattern
+    from policygate.rules import known_pattern, unknown_pattern
 
     for pattern in value["rules"]:
         if not known_pattern(pattern):
-            raise ConfigError(f"{where}: `adds_suppressions` names unknown rule or family "
-                              f"{pattern!r} (see `policygate rules`)")
+            raise ConfigError(f"{where}: `adds_suppressions` names an {unknown_pattern(pattern)}")
     return tuple(value["rules"])
 
 

@@ -1,7 +1,8 @@
 """GatekeeperEngine: the pipeline's PolicyEngine for ConstraintTemplates and Constraints.
 
 A combined engine (policygate.engines): referential templates read `data.inventory`,
-which is every object of the run, so the engine waits for the whole scan and then
+which is every object of the run — in a diff, the change's objects and the cluster
+around them (policygate.inventory) — so the engine waits for the whole scan and then
 judges each object once: match every constraint (policygate.gatekeeper.match), build
 the review, and ask the backend all matching constraints of that object in one call.
 An engine fault — a crash, a timeout, a runtime error, a result without `msg` — is a
@@ -30,6 +31,7 @@ from policygate.rego.context import describe
 from policygate.rego.policyset import PolicyError
 
 UNSUPPORTED = "gatekeeper/unsupported-template"
+_MATCHER_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +55,11 @@ class GatekeeperEngine:
     families = frozenset({"gatekeeper"})
     combined = True
 
-    def __init__(self, policy: PolicyObjects, program: Program, settings: EngineSettings,
-                 context: Any = None) -> None:
+    def __init__(self, policy: PolicyObjects, program: Program, settings: EngineSettings
+                 ) -> None:
         self.policy = policy
         self.program = program
         self.settings = settings
-        # Reads the objects a diff does not include (policygate.gatekeeper.setup), or None.
-        self._context = context
         self._backend: Backend | None = None
         self._active = [c for c in policy.constraints
                         if c.action is not None and c.kind in program.entries]
@@ -81,14 +81,31 @@ class GatekeeperEngine:
     def check_documents(self, documents: Sequence[DocumentRef]) -> list[EngineResult]:
         return [EngineResult() for _ in documents]  # combined: all in check_combined
 
-    def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
+    @property
+    def cluster_need(self) -> frozenset[str] | None:
+        """Referential templates read `data.inventory` (the kinds they name, or any); a
+        namespaceSelector reads the Namespaces; other constraints judge the object
+        alone. The cluster's Namespaces and CustomResourceDefinitions (scopes) always
+        come along: the matcher reads them."""
+        from policygate.inventory import EVERYTHING
+
+        selectors = any(c.match.namespace_selector is not None for c in self._active)
+        if not self.program.reads_inventory and not selectors:
+            return None
+        kinds = self.program.inventory_kinds if self.program.reads_inventory else frozenset()
+        return EVERYTHING if kinds is None else kinds | _MATCHER_KINDS
+
+    def check_combined(self, documents: Sequence[DocumentRef],
+                       context: Sequence[DocumentRef] = ()) -> CombinedResult:
+        """Review each object of `documents`, in the cluster of those and `context`."""
         result = CombinedResult()
         result.findings.extend(self._unsupported())
         if not self._active:
             return result
         reviewed = [(index, ref) for index, ref in enumerate(documents) if is_object(ref.data)]
-        cluster = build_cluster([ref.data for _, ref in reviewed] + self._context_objects(
-            documents), with_inventory=self.program.reads_inventory)
+        cluster = build_cluster([ref.data for _, ref in reviewed] +
+                                [ref.data for ref in context if is_object(ref.data)],
+                                with_inventory=self.program.reads_inventory)
         try:
             backend = self._backend_for(cluster)
         except PolicyError as error:
@@ -98,14 +115,11 @@ class GatekeeperEngine:
             self._judge(backend, cluster, index, ref, result)
         return result
 
-    def _context_objects(self, documents: Sequence[DocumentRef]) -> list[dict[str, Any]]:
-        needed = self.program.reads_inventory or any(
-            c.match.namespace_selector is not None for c in self._active)
-        if self._context is None or not needed:
-            return []
-        return self._context.objects(skip={ref.file for ref in documents})
-
     def _backend_for(self, cluster: Cluster) -> Backend:
+        """The inventory is the backend's data: each cluster (a `new` mode run has two,
+        the base's and the head's) gets its own backend; without it one serves all."""
+        if self.program.reads_inventory:
+            self.shutdown()
         if self._backend is None:
             data = {"inventory": cluster.inventory} if self.program.reads_inventory else {}
             backend = make_backend(self.settings.engine, self.program, data,

@@ -13,7 +13,7 @@ that do not fit the template's schema.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from policygate.gatekeeper.constraints import parameter_problem, read_constraint
@@ -49,20 +49,31 @@ def yaml_files(path: str, display: str) -> list[tuple[str, str]]:
     return found
 
 
-def load_policy(files: Iterable[tuple[str, str]], strict: bool, limits: Limits = Limits(),
-                extra: PolicyObjects | None = None, checked: bool = True) -> PolicyObjects:
-    """Read every template and constraint (plus `extra`, already read) and check them as
-    one policy (`checked=False` leaves that to a later call that adds more objects);
-    raises PolicyError listing every problem."""
-    objects = PolicyObjects(list(extra.templates), list(extra.constraints)) if extra \
-        else PolicyObjects()
-    problems: list[str] = []
+def read_files(files: Iterable[tuple[str, str]], limits: Limits
+               ) -> Iterator[tuple[str, bytes | OSError]]:
+    """(display, content or the error reading it) of files on disk, at most one byte past
+    the size limit (the parser reports what is over it)."""
     for path, display in files:
         try:
             with open(path, "rb") as handle:
-                raw = handle.read(limits.max_file_bytes + 1)
+                yield display, handle.read(limits.max_file_bytes + 1)
         except OSError as error:
-            problems.append(f"{display}: cannot read the policy file: {error.strerror}")
+            yield display, error
+
+
+def load_policy(contents: Iterable[tuple[str, bytes | OSError]], strict: bool,
+                limits: Limits = Limits(), extra: PolicyObjects | None = None,
+                checked: bool = True) -> PolicyObjects:
+    """Read every template and constraint of `contents` — (display, bytes) from disk
+    (read_files) or from a commit — plus `extra`, already read, and check them as one
+    policy (`checked=False` leaves that to a later call that adds more objects); raises
+    PolicyError listing every problem."""
+    objects = PolicyObjects(list(extra.templates), list(extra.constraints)) if extra \
+        else PolicyObjects()
+    problems: list[str] = []
+    for display, raw in contents:
+        if isinstance(raw, OSError):
+            problems.append(f"{display}: cannot read the policy file: {raw.strerror}")
             continue
         if not strict and _MARKER not in raw:
             continue
@@ -87,6 +98,15 @@ def load_policy(files: Iterable[tuple[str, str]], strict: bool, limits: Limits =
     if problems:
         raise PolicyError(problems)
     return objects
+
+
+def holds_policy(raw: bytes, display: str, limits: Limits) -> bool:
+    """Does a file hold a ConstraintTemplate or a Constraint (that parses)?"""
+    if _MARKER not in raw:
+        return False
+    parsed = parse_bytes(raw, display, limits)
+    return not parsed.findings and any(policy_kind(d.data) is not None
+                                       for d in parsed.documents)
 
 
 def check_consistency(objects: PolicyObjects) -> list[str]:

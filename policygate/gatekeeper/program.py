@@ -14,13 +14,14 @@ Every module keeps a map back to its file: an error at any stage names the YAML 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.gatekeeper.objects import RegoSource, Template
 from policygate.gatekeeper.spans import TextSpan
-from policygate.rego.lexer import IDENT, STRING, Token
+from policygate.rego.lexer import CLOSE, IDENT, OPEN, RAW_STRING, STRING, Token
 from policygate.rego.outline import outline
 from policygate.rego.policyset import Module, ModuleProblem, PolicyError, PolicySet, RuleSet, \
     network_problem, parse_module
@@ -58,6 +59,9 @@ class Program:
     modules: list[EmbeddedModule] = field(default_factory=list)
     entries: dict[str, Entry] = field(default_factory=dict)     # by constraint kind
     reads_inventory: bool = False
+    # The kinds the templates read from data.inventory (None: any kind), which is all
+    # of the cluster around a diff that needs describing (policygate.inventory).
+    inventory_kinds: frozenset[str] | None = frozenset()
     files: dict[str, str] = field(default_factory=dict)         # module name -> YAML file
 
     @property
@@ -88,14 +92,17 @@ def build_program(templates: Sequence[Template], allow_network: bool = False) ->
             continue
         index = len(program.entries)
         try:
-            modules, package, inventory = _template_modules(template, index, program,
-                                                            allow_network)
+            modules, package, kinds = _template_modules(template, index, program,
+                                                        allow_network)
         except ModuleProblem as problem:
             problems.append(str(problem))
             continue
         program.modules.extend(modules)
         program.entries[template.kind] = Entry(template, package, index)
-        program.reads_inventory |= inventory
+        if kinds != frozenset():
+            program.reads_inventory = True
+            program.inventory_kinds = None if kinds is None or program.inventory_kinds is None \
+                else program.inventory_kinds | kinds
     if problems:
         raise PolicyError(problems)
     return program
@@ -123,7 +130,10 @@ def _parse(template: Template, source: RegoSource, name: str) -> Module:
 
 
 def _template_modules(template: Template, index: int, program: Program,
-                      allow_network: bool = False) -> tuple[list[EmbeddedModule], str, bool]:
+                      allow_network: bool = False
+                      ) -> tuple[list[EmbeddedModule], str, frozenset[str] | None]:
+    """(the isolated modules, the main package, the kinds read from data.inventory:
+    empty when it is not read, None when any kind may be)."""
     assert template.rego is not None
     base = f"gatekeeper/t{index}"
     sources = [(template.rego, f"{base}/{template.kind}.rego")] + [
@@ -149,7 +159,7 @@ def _template_modules(template: Template, index: int, program: Program,
         raise _located(main_source, main.outline.package_line or 1, 1,
                        "a template package may not be named `inventory` (that is Gatekeeper's "
                        "data.inventory)")
-    inventory = False
+    kinds: frozenset[str] | None = frozenset()
     for source, module in parsed:
         bad = _data_reference(module, roots)
         if bad is not None:
@@ -158,7 +168,8 @@ def _template_modules(template: Template, index: int, program: Program,
             raise _located(source, line, column,
                            f"ConstraintTemplate {template.name}: data.{root} is not available "
                            f"to templates (Gatekeeper allows data.lib and data.inventory)")
-        inventory |= _reads(module.outline.tokens, "inventory")
+        read = inventory_kinds(module.outline.tokens)
+        kinds = None if read is None or kinds is None else kinds | read
     prefix = f"{PREFIX}.t{index}"
     result = []
     for (source, module), (_, name) in zip(parsed, sources):
@@ -169,31 +180,85 @@ def _template_modules(template: Template, index: int, program: Program,
                                      module.layers + (isolated,), module.converted,
                                      source.span))
         program.files[name] = source.span.file
-    return result, f"{prefix}.{main.package}", inventory
+    return result, f"{prefix}.{main.package}", kinds
 
 
-def _data_roots(tokens: list[Token]) -> list[tuple[Token, str]]:
-    """Every `data.<root>` / `data["<root>"]` reference: (the `data` token, root)."""
+def _data_roots(tokens: list[Token]) -> list[tuple[int, str, int]]:
+    """Every `data.<root>` / `data["<root>"]` reference: (the `data` token's index, root,
+    the index of the token after the root)."""
     found = []
     for index, token in enumerate(tokens[:-2]):
         if not token.is_word("data") or (index > 0 and tokens[index - 1].is_op(".")):
             continue
         following, name = tokens[index + 1], tokens[index + 2]
         if following.is_op(".") and name.kind == IDENT:
-            found.append((token, name.text))
-        elif following.is_op("[") and name.kind == STRING:
-            found.append((token, name.text[1:-1]))
+            found.append((index, name.text, index + 3))
+        elif following.is_op("[") and name.kind == STRING and index + 3 < len(tokens) \
+                and tokens[index + 3].is_op("]"):
+            found.append((index, name.text[1:-1], index + 4))
     return found
 
 
-def _reads(tokens: list[Token], root: str) -> bool:
-    return any(name == root for _, name in _data_roots(tokens))
+def _ref_terms(tokens: list[Token], index: int) -> list[str | None]:
+    """The terms of a reference from `index` on (`.name` or `[term]`): each as its
+    string when it is a literal, else None (a variable, `_`, an expression)."""
+    terms: list[str | None] = []
+    while index < len(tokens):
+        token = tokens[index]
+        if token.is_op(".") and index + 1 < len(tokens) and tokens[index + 1].kind == IDENT:
+            terms.append(tokens[index + 1].text)
+            index += 2
+        elif token.is_op("["):
+            depth, end = 0, index
+            for end in range(index, len(tokens)):
+                depth += tokens[end].is_op(*OPEN) - tokens[end].is_op(*CLOSE)
+                if depth == 0:
+                    break
+            inner = tokens[index + 1:end]
+            literal = len(inner) == 1 and inner[0].kind in (STRING, RAW_STRING)
+            terms.append(_string(inner[0]) if literal else None)
+            index = end + 1
+        else:
+            break
+    return terms
+
+
+def _string(token: Token) -> str | None:
+    if token.kind == RAW_STRING:
+        return token.text[1:-1]
+    try:
+        value = json.loads(token.text)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+# data.inventory.namespace[ns][groupversion][kind][name], .cluster[groupversion][kind][name]
+_KIND_TERM = {"namespace": 3, "cluster": 2}
+
+
+def inventory_kinds(tokens: list[Token]) -> frozenset[str] | None:
+    """The kinds a module reads from data.inventory — a reference that names the kind as
+    a string (`data.inventory.namespace[ns][_]["Ingress"]`) reads that kind only —
+    or None when a reference could reach any kind (a variable kind, `data.inventory`
+    bound or passed whole)."""
+    kinds: set[str] = set()
+    for _, root, after in _data_roots(tokens):
+        if root != "inventory":
+            continue
+        terms = _ref_terms(tokens, after)
+        position = _KIND_TERM.get(terms[0] or "") if terms else None
+        if position is None or len(terms) <= position or terms[position] is None:
+            return None
+        kinds.add(terms[position])
+    return frozenset(kinds)
 
 
 def _data_reference(module: Module, roots: frozenset[str]) -> tuple[Token, str] | None:
     """The first data reference Gatekeeper would refuse, if any."""
     own = set(module.outline.package[:1])
-    for token, root in _data_roots(module.outline.tokens):
+    tokens = module.outline.tokens
+    for index, root, _ in _data_roots(tokens):
         if root not in _ALLOWED_DATA and root not in own and root not in roots:
-            return token, root
+            return tokens[index], root
     return None

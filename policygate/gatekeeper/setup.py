@@ -4,9 +4,9 @@ Policy objects come from `gatekeeper.dirs` (relative to the config file; `--gate
 relative to the current directory) and, with `from_repo: true`, from the files of the
 repository — all of them, whatever paths a run checks, because a constraint in an
 unchanged file still applies to a changed one (pre-commit passes only the staged files).
-For the same reason a diff's review sees the whole described cluster: `data.inventory`
-and the Namespaces come from every file of the repository (read only when a template or
-a namespaceSelector needs them), while only the changed objects are judged.
+Which state of the repository they come from is policygate.gatekeeper.repo's business:
+in a pull request the base commit's. (For the same reason a diff's review sees the
+whole described cluster, the head's: policygate.inventory.)
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policygate.gatekeeper.cluster import is_object
+from policygate.gatekeeper.repo import DiskFiles, RepoFiles, policy_files
 from policygate.parsers.yaml import Limits
 from policygate.rego.policyset import PolicyError
 
@@ -24,44 +24,17 @@ DEFAULT_USER = {"username": "policygate", "groups": ["system:authenticated"]}
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The repository a run belongs to, and whether it checks only a change."""
+    """The repository a run belongs to and the state `from_repo` objects are read from
+    (`policy`; the working tree when not given)."""
 
     root: Path | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    partial: bool = False           # a diff: the checked files are only the change
     limits: Limits = field(default_factory=Limits)
+    policy: RepoFiles | None = None
 
-    def files(self) -> list[tuple[str, str]]:
-        """(path, display) of every file a full check of the repository would read."""
-        from policygate.sources.files import collect
-
-        top = str(self.root) if self.root is not None else "."
-        sources, _ = collect((top,), self.root, self.include, self.exclude)
-        return [(source.path, source.display) for source in sources]
-
-
-class ContextObjects:
-    """The objects of the files a diff leaves out, read once when first needed."""
-
-    def __init__(self, scope: Scope) -> None:
-        self._scope = scope
-
-    def objects(self, skip: set[str]) -> list[dict[str, Any]]:
-        from policygate.parsers import parse_bytes
-
-        found = []
-        for path, display in self._scope.files():
-            if display in skip:
-                continue
-            try:
-                with open(path, "rb") as handle:
-                    raw = handle.read(self._scope.limits.max_file_bytes + 1)
-            except OSError:
-                continue                # the scan reports unreadable files it checks
-            parsed = parse_bytes(raw, display, self._scope.limits)
-            found.extend(d.data for d in parsed.documents if is_object(d.data))
-        return found
+    def working_tree(self) -> RepoFiles:
+        return DiskFiles(self.root, self.include, self.exclude, self.limits)
 
 
 def _dirs(values: Sequence[str], base: Path, root: Path | None) -> list[tuple[str, str]]:
@@ -88,7 +61,7 @@ def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
                  ) -> tuple[Any, list[str]]:
     """A started GatekeeperEngine and notices; raises PolicyError (exit 2)."""
     from policygate.gatekeeper.engine import GatekeeperEngine
-    from policygate.gatekeeper.loader import load_policy
+    from policygate.gatekeeper.loader import load_policy, read_files
     from policygate.gatekeeper.program import build_program
 
     section = dict(section or {})
@@ -97,22 +70,23 @@ def build_engine(section: dict[str, Any] | None, dirs_option: Sequence[str],
     if not files and not section.get("from_repo"):
         raise PolicyError(["gatekeeper: set `dirs` (where the ConstraintTemplates and "
                            "Constraints are) or `from_repo: true`, or pass --gatekeeper DIR"])
+    given = read_files(files, scope.limits)
     if section.get("from_repo"):
         known = {display for _, display in files}
-        in_repo = [f for f in scope.files() if f[1] not in known]
+        in_repo = [f for f in policy_files(scope.policy or scope.working_tree(), scope.limits)
+                   if f[0] not in known]
         policy = load_policy(in_repo, strict=False, limits=scope.limits,
-                             extra=load_policy(files, strict=True, limits=scope.limits,
+                             extra=load_policy(given, strict=True, limits=scope.limits,
                                                checked=False))
     else:
-        policy = load_policy(files, strict=True, limits=scope.limits)
+        policy = load_policy(given, strict=True, limits=scope.limits)
     if not policy.templates:
         where = ", ".join(sorted({d.rpartition("/")[0] or d for _, d in files})) or "the repository"
         raise PolicyError([f"gatekeeper: no ConstraintTemplates found in {where}"])
     rego = dict(rego or {})
     program = build_program(policy.templates, bool(rego.get("allow_network", False)))
     settings = _settings(section, opa_url_option, engine_option or rego.get("engine"))
-    engine = GatekeeperEngine(policy, program, settings,
-                              ContextObjects(scope) if scope.partial else None)
+    engine = GatekeeperEngine(policy, program, settings)
     engine.start()
     from policygate.rego.choice import regorus_notice
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from policygate import __version__
+from policygate.extras import require
 from policygate.retrying import RequestError, bounded, header, is_timeout, retry_after, times
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -65,6 +67,7 @@ class GitHubClient:
 def connect(settings: ClientSettings | None = None, *,
             env: Mapping[str, str] | None = None) -> GitHubClient:
     """A PyGithub client configured from settings and the environment."""
+    require("github", "github", "PyGithub")  # the first thing to fix, before any setting
     settings = settings or ClientSettings()
     env = os.environ if env is None else env
     token = (env.get(settings.token_env) or "").strip()
@@ -83,19 +86,10 @@ def connect(settings: ClientSettings | None = None, *,
     logging.getLogger("github").setLevel(logging.WARNING)
     github = Github(auth=Auth.Token(token), base_url=api_url, timeout=settings.timeout,
                     per_page=settings.per_page, retry=_retry_policy(settings),
-                    user_agent=f"policygate/{_version()}",
+                    user_agent=f"policygate/{__version__}",
                     seconds_between_requests=settings.seconds_between_requests,
                     seconds_between_writes=settings.seconds_between_writes)
     return GitHubClient(github, settings, api_url)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("policygate")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def _retry_policy(settings: ClientSettings) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from policygate.model import Report, Severity
+from policygate.review.result import chosen_reports
 
 REPORTS = ("review", "check", "status", "annotations", "summary", "sarif", "sticky")
 DEFAULT_REPORTS = ("check", "annotations", "summary")
@@ -61,10 +62,10 @@ def target(request: PrRequest, env: Mapping[str, str]) -> tuple[str, int]:
 
 def _settings(request: PrRequest, config: Any) -> tuple[tuple[str, ...], str, str]:
     section = config.sections.get("github") or {}
-    reports = request.reports or tuple(section.get("reports") or DEFAULT_REPORTS)
-    unknown = [r for r in reports if r not in REPORTS]
-    if unknown:
-        raise PrError(f"unknown report {unknown[0]!r}: choose from {', '.join(REPORTS)}")
+    try:
+        reports = chosen_reports(request.reports, section, DEFAULT_REPORTS, REPORTS)
+    except ValueError as error:
+        raise PrError(str(error)) from None
     name = request.name or section.get("check_name") or "policygate"
     event = (request.review_event or section.get("review_event") or "comment").upper()
     return reports, name, event.replace("-", "_")
@@ -98,8 +99,8 @@ def run_pr(request: PrRequest, env: Mapping[str, str] | None = None,
 
     env = os.environ if env is None else env
     out = out or sys.stdout
+    client = connect(client_settings, env=env)  # first: it names a missing `github` extra
     repository, number = target(request, env)
-    client = connect(client_settings, env=env)
     root = repo_root(Path.cwd().resolve())
     setup = setup_from_github(client, repository, number, root, request.check.config_file)
     reports, name, review_event = _settings(request, setup.config)

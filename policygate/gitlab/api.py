@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from policygate import __version__
 from policygate.extras import require
 from policygate.retrying import RequestError, is_timeout, times
 
@@ -102,7 +103,7 @@ def connect(settings: GitLabSettings | None = None, *,
     credentials = {"job_token": token} if variable == JOB_TOKEN else {"private_token": token}
     holder: dict[str, GitLabClient] = {}
     gl = _client_class(gitlab)(url, timeout=settings.timeout, per_page=settings.per_page,
-                               user_agent=f"policygate/{_version()}",
+                               user_agent=f"policygate/{__version__}",
                                retry_transient_errors=False, **credentials)
     gl.policygate = holder
     _mount_retries(gl.session, settings)
@@ -121,17 +122,6 @@ def _token(settings: GitLabSettings, env: Mapping[str, str]) -> tuple[str, str]:
     raise GitLabError(f"no GitLab token: set {wanted} to a token with the api scope (a "
                       f"project access token with the Reporter role or higher, stored as a "
                       f"masked CI/CD variable)")
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    for name in ("gitops-policygate", "policygate"):
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            continue
-    return "dev"
 
 
 def _client_class(gitlab: Any) -> type:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from policygate.model import Report, Severity
+from policygate.review.result import chosen_reports
 
 REPORTS = ("discussions", "note", "status", "codequality", "text")
 DEFAULT_REPORTS = REPORTS
@@ -80,10 +81,10 @@ def target(request: MrRequest, env: Mapping[str, str]) -> Target:
 
 def _settings(request: MrRequest, config: Any) -> tuple[tuple[str, ...], str, str, int]:
     section = config.sections.get("gitlab") or {}
-    reports = request.reports or tuple(section.get("reports") or DEFAULT_REPORTS)
-    unknown = [r for r in reports if r not in REPORTS]
-    if unknown:
-        raise MrError(f"unknown report {unknown[0]!r}: choose from {', '.join(REPORTS)}")
+    try:
+        reports = chosen_reports(request.reports, section, DEFAULT_REPORTS, REPORTS)
+    except ValueError as error:
+        raise MrError(str(error)) from None
     name = request.name or section.get("status_name") or "policygate"
     codequality = request.codequality_file or section.get("codequality_file") or \
         CODEQUALITY_FILE

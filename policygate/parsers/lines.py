@@ -19,13 +19,12 @@ from yaml.nodes import Node
 from policygate.parsers.nodes import each_node
 
 # What YAML takes for a line break and git does not (CRLF is one break for both).
-_EXTRA_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_LINE = re.compile("\r?\n")
+_EXTRA_BREAK = "\r(?!\n)|[\x85\u2028\u2029]"
 
 
 def source_lines(text: str) -> list[str]:
     """The lines of a text as git numbers them (a CRLF's CR is not part of the line)."""
-    return _LINE.split(text)
+    return text.split("\n") if "\r" not in text else re.split("\r?\n", text)
 
 
 def line_count(text: str) -> int:
@@ -35,24 +34,34 @@ def line_count(text: str) -> int:
 
 
 class GitLines:
-    """Converts the YAML reader's marks of one text to git's numbering."""
+    """Converts the YAML reader's marks of one text to git's numbering.
 
-    def __init__(self, text: str) -> None:
-        self._newlines = [match.start() for match in re.finditer("\n", text)]
+    `offset` is where the text the reader saw starts in the file (a part parsed on its
+    own after a syntax error): its marks count from there."""
+
+    def __init__(self, text: str, offset: int = 0, newlines: list[int] | None = None) -> None:
+        self._newlines = newlines if newlines is not None else \
+            [match.start() for match in re.finditer("\n", text)]
+        self._offset = offset
+
+    def shifted(self, offset: int) -> GitLines:
+        """The same file's numbering for a reader that started at character `offset`."""
+        return GitLines("", offset, self._newlines)
 
     @classmethod
     def needed(cls, text: str) -> GitLines | None:
         """None for the usual text, whose YAML and git numberings agree (nothing to do)."""
         if ("\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text) \
-                and _EXTRA_BREAK.search(text):
+                and re.search(_EXTRA_BREAK, text):
             return cls(text)
         return None
 
     def mark(self, mark: Mark) -> Mark:
         """The same position, with a 0-based line and column counted git's way."""
-        line = bisect_right(self._newlines, mark.index - 1)
+        index = mark.index + self._offset
+        line = bisect_right(self._newlines, index - 1)
         start = self._newlines[line - 1] + 1 if line else 0
-        return Mark(mark.name, mark.index, line, mark.index - start, None, None)
+        return Mark(mark.name, index, line, index - start, None, None)
 
     def renumber(self, root: Node) -> None:
         """Rewrite the marks of every node reachable from `root`."""

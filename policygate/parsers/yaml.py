@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.model import Document, Finding, Location, Severity
-from policygate.parsers.lines import GitLines, line_count
+from policygate.parsers.lines import GitLines
 from policygate.parsers.lists import expand_lists
-from policygate.parsers.merge import Divergence, differing, has_merge, merge_readings
 from policygate.parsers.tags import install_go_yaml_tags
+
+if TYPE_CHECKING:
+    from policygate.parsers.merge import Divergence
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -315,32 +317,80 @@ def end_line(node: Node) -> int:
     return max(line, node.start_mark.line + 1)
 
 
-def _error_finding(file: str, source: str, error: yaml.YAMLError,
-                   lines: GitLines | None = None) -> Finding:
+def _error_finding(file: str, text: str, error: yaml.YAMLError, lines: GitLines | None,
+                   offset: int) -> Finding:
+    """A syntax error at its line (git's numbering, in the whole file), in plain words
+    (parsers.yaml_errors), with the source line for the text report's caret."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    if lines is not None and mark is not None:
-        mark = lines.mark(mark)
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    context_mark = getattr(error, "context_mark", None)
+    if lines is not None:
+        mark = lines.mark(mark) if mark is not None else None
+        context_mark = lines.mark(context_mark) if context_mark is not None else None
     if isinstance(error, yaml.MarkedYAMLError):
         problem = error.problem or "invalid YAML"
         if "maximum nesting depth" in problem:
+            line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             return _finding("parse/limit-exceeded", Severity.ERROR,
                             "nesting deeper than the YAML parser's limit of 1,000 levels; "
                             "the file was not checked past this point", file, line, column)
-        text = f"{error.context}: {problem}" if error.context else problem
+        parsed = f"{error.context}: {problem}" if error.context else problem
+        position = mark.index if mark is not None else 0
     elif isinstance(error, yaml.reader.ReaderError):
         character = error.character
         code = ord(character) if isinstance(character, str) else character
-        text = f"unacceptable character #x{code:04x}: special characters are not allowed"
-        line = source.count("\n", 0, error.position) + 1
-        column = error.position - (source.rfind("\n", 0, error.position) + 1) + 1
+        parsed = (f"the control character U+{code:04X} is not allowed in YAML: remove it, or "
+                  f"write it as an escape (\\x{code:02x}) in a double-quoted string")
+        position = offset + error.position
     else:
-        text = str(error)
-    last = line_count(source)
-    if line > last:  # "unexpected end of file": point at the last line, which exists
-        line, column = last, 1
-    return _finding("parse/invalid-yaml", Severity.ERROR,
-                    " ".join(text.split()), file, line, column)
+        parsed, position = str(error), offset
+    if position >= len(text.rstrip()):  # "unexpected end of file": where what ended began
+        if context_mark is not None and context_mark.index < position:
+            position = context_mark.index
+        elif position >= len(text) and text.endswith("\n"):
+            position = len(text) - 1  # else the last line, which exists
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    line_text = text[start:end if end != -1 else len(text)].removesuffix("\r")
+    line = text.count("\n", 0, start) + 1
+    column = min(position - start, len(line_text)) + 1
+    words = None
+    if isinstance(error, yaml.MarkedYAMLError):
+        from policygate.parsers.yaml_errors import SyntaxProblem, plain_words
+
+        context_line = context_mark.line + 1 if context_mark is not None \
+            and context_mark.line + 1 != line else None
+        words = plain_words(SyntaxProblem(error.context, error.problem or "", line_text,
+                                          column, context_line))
+    finding = _finding("parse/invalid-yaml", Severity.ERROR,
+                       words or " ".join(parsed.split()), file, line, column)
+    finding.excerpt = _excerpt(line_text, column)
+    return finding
+
+
+_EXCERPT_WIDTH = 100
+
+
+def _excerpt(line_text: str, column: int) -> tuple[str, int]:
+    """The line, or a window of a long line (minified JSON) around the column, with
+    control characters escaped: a manifest must not drive the reader's terminal."""
+    start = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(line_text) - _EXCERPT_WIDTH))
+    window = line_text[start:start + _EXCERPT_WIDTH]
+    caret = column - start
+    if start:
+        window, caret = "…" + window, caret + 1
+    if start + _EXCERPT_WIDTH < len(line_text):
+        window += "…"
+    before = _visible(window[:caret - 1])
+    return before + _visible(window[caret - 1:]), len(before) + 1
+
+
+def _visible(text: str) -> str:
+    """Tabs as four spaces (the caret lines up), other control characters escaped."""
+    text = text.replace("\t", "    ")
+    if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in text):
+        text = "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c
+                       for c in text)
+    return text
 
 
 class _Refused(Exception):
@@ -350,39 +400,89 @@ class _Refused(Exception):
         self.finding = finding
 
 
+class _Reading:
+    """What the parts of one file have given so far (the parser's own state)."""
+
+    __slots__ = ("file", "limits", "shared", "documents", "findings", "index", "full")
+
+    def __init__(self, file: str, limits: Limits, shared: bool) -> None:
+        self.file, self.limits, self.shared = file, limits, shared
+        self.documents: list[Document] = []
+        self.findings: list[Finding] = []
+        self.index = 0          # documents seen, broken ones included
+        self.full = False       # max_documents reached: read nothing more
+
+
+# A document start as kubectl splits streams: `---` at the start of a line.
+_DOCUMENT_START = r"(?m)^---(?=[ \t\r\n]|\Z)"
+
+
 def parse_yaml(text: str, file: str, limits: Limits) -> ParsedFile:
-    """Parse every document; stop at the first syntax error but keep what came before.
+    """Parse every document, also those after a syntax error.
 
     A document that composes but cannot be constructed (an explicit tag its value does
     not fit, a limit) is a finding of its own, and the documents after it are still read.
+    After a syntax error the rest of the file is read document by document (split at
+    `---` lines, as kubectl splits a stream), so one broken document hides no other.
     """
-    documents: list[Document] = []
-    findings: list[Finding] = []
-    shared = _has_anchor(text)
-    lines = GitLines.needed(text)  # positions in git's numbering (policygate.parsers.lines)
-    loader = _Loader(text)
-    index = 0
+    reading = _Reading(file, limits, _has_anchor(text))
+    broken_at = _read_part(text, text, 0, reading, GitLines.needed(text), whole=True)
+    if broken_at is None or reading.full:
+        return ParsedFile(reading.documents, reading.findings, text)
+    # A character the reader refuses stops it before the first document (broken_at 0):
+    # then every document is read on its own, else those after the broken one.
+    starts = [0] if broken_at == 0 else []
+    starts += [match.start() for match in re.compile(_DOCUMENT_START).finditer(
+        text, max(1, text.rfind("\n", 0, broken_at) + 1))]
+    numbering = GitLines(text)
+    for start, end in zip(starts, [*starts[1:], len(text)]):
+        if reading.full:
+            break
+        _read_part(text[start:end], text, start, reading, numbering.shifted(start))
+    return ParsedFile(reading.documents, reading.findings, text)
+
+
+def _read_part(part: str, text: str, offset: int, reading: _Reading,
+               lines: GitLines | None, whole: bool = False) -> int | None:
+    """Read the documents of `part` (which starts at character `offset` of `text`);
+    the character where a syntax error stopped it, else None. In the `whole` file, a
+    character the reader refuses (found before any document is read) is left to the
+    document-by-document reading: 0."""
+    loader = _Loader(part)
+    limits, file = reading.limits, reading.file
     try:
         while loader.check_node():
             node = loader.get_node()
             if lines is not None:
                 lines.renumber(node)
-            if index >= limits.max_documents:
-                findings.append(limit_finding(file, "max_documents", limits.max_documents,
-                                              "number of documents", node.start_mark.line + 1))
+            if reading.index >= limits.max_documents:
+                reading.findings.append(limit_finding(
+                    file, "max_documents", limits.max_documents, "number of documents",
+                    node.start_mark.line + 1))
+                reading.full = True
                 break
             try:
-                documents.extend(_read_document(loader, node, limits, shared, file, index))
+                reading.documents.extend(_read_document(loader, node, limits, reading.shared,
+                                                        file, reading.index))
             except _Refused as refused:
-                findings.append(refused.finding)
-            index += 1
+                reading.findings.append(refused.finding)
+            reading.index += 1
     except yaml.YAMLError as error:
-        findings.append(_error_finding(file, text, error, lines))
+        if whole and isinstance(error, yaml.reader.ReaderError) and \
+                re.compile(_DOCUMENT_START).search(text, 1):
+            return 0
+        reading.findings.append(_error_finding(file, text, error, lines, offset))
+        reading.index += 1
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        position = getattr(error, "position", None) if mark is None else mark.index
+        return offset + (position or 0)
     except RecursionError:
-        findings.append(limit_finding(file, "max_depth", limits.max_depth, "nesting depth"))
+        reading.findings.append(limit_finding(file, "max_depth", limits.max_depth,
+                                              "nesting depth"))
+        reading.full = True
     finally:
         loader.dispose()
-    return ParsedFile(documents, findings, text)
+    return None
 
 
 def _read_document(loader: _Loader, node: Node, limits: Limits, shared: bool, file: str,
@@ -439,6 +539,8 @@ def _documents(file: str, index: int, data: Any, node: Node,
 
 def _constructed(loader: _Loader, node: Node, file: str, index: int) -> list[Document]:
     """The generic constructor's reading; with merge keys, kubectl's and the spec's."""
+    from policygate.parsers.merge import differing, has_merge, merge_readings
+
     if not has_merge(node):
         return _documents(file, index, loader.construct_document(node), node,
                           loader.duplicate_keys)

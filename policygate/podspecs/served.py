@@ -7,8 +7,6 @@ as the kind they name and get a warning.
 """
 from __future__ import annotations
 
-import difflib
-
 from policygate.kubernetes import api_group
 
 _TEKTON = ("tekton.dev/v1", "tekton.dev/v1beta1", "tekton.dev/v1alpha1")
@@ -53,6 +51,8 @@ def unserved(api_version: str, kind: str) -> tuple[str, ...] | None:
 
 
 def _near(group: str, groups: set[str] | list[str]) -> list[str]:
+    import difflib
+
     return difflib.get_close_matches(group, sorted(groups), n=1, cutoff=0.75)
 
 

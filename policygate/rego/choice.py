@@ -5,7 +5,7 @@
   `pip install --ignore-requires-python opa-golib-python-bindings`).
 - regorus: Microsoft's regorus (gordon-to-regorus), where opa cannot be installed; its
   known differences are refused or reported (README "Engines"), and a run on it says so.
-- server: an OPA server over HTTP (opa-python-client), chosen by an OPA URL.
+- server: an OPA server over HTTP (opa-python-client, the `opa` extra), chosen by an OPA URL.
 Nothing here imports an engine: finding one is a metadata lookup, so `--version` and
 the pre-commit path stay cheap, and the Go runtime starts only in the worker.
 """
@@ -64,6 +64,11 @@ def choose(requested: str | None, opa_url: str | None, setting: str) -> str:
         if requested in IN_PROCESS:
             raise PolicyError([f"the Rego engine is {requested} (in-process) but an OPA server "
                                f"is set ({setting}): drop one, or use --engine server"])
+        if not installed("server"):
+            from policygate.extras import missing
+
+            raise PolicyError([f"an OPA server is set ({setting}), but "
+                               f"{missing('opa', DISTRIBUTIONS['server'])}"])
         return "server"
     if requested == "server":
         raise PolicyError([f"the Rego engine is server but no OPA server is set: add "

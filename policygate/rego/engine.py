@@ -103,12 +103,23 @@ class RegoEngine:
                                             outcome.failures))
         return results
 
-    def check_combined(self, documents: Sequence[DocumentRef]) -> CombinedResult:
+    @property
+    def cluster_need(self) -> frozenset[str] | None:
+        """A --combine policy reads every document: that is what it is for."""
+        from policygate.inventory import EVERYTHING
+
+        return EVERYTHING if self.combined else None
+
+    def check_combined(self, documents: Sequence[DocumentRef],
+                       context: Sequence[DocumentRef] = ()) -> CombinedResult:
+        """One input, the judged documents first: a result on the context is the
+        caller's to drop."""
         if not self.rule_sets:
             return CombinedResult()
-        value = self._value(combined_input(documents),
-                            lambda: combined_context(documents, self.run_context))
-        outcome = self._evaluate([value], [f"the combined input ({len(documents)} documents)"],
+        every = [*documents, *context]
+        value = self._value(combined_input(every), lambda: combined_context(every,
+                                                                            self.run_context))
+        outcome = self._evaluate([value], [f"the combined input ({len(every)} documents)"],
                                  True)[0]
         return CombinedResult(outcome.violations, outcome.failures)
 

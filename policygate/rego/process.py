@@ -90,6 +90,12 @@ class ForkedWorker:
                 parent_end.close()
                 os.dup2(self._capture.fileno(), 1)
                 os.dup2(self._capture.fileno(), 2)
+                # An inherited faulthandler (python -X faulthandler, pytest) would dump
+                # "Fatal Python error" on the parent's terminal when the engine dies;
+                # the parent names the signal, and the engine's own words are captured.
+                import faulthandler
+
+                faulthandler.disable()
                 _serve(Connection(child_end.detach()), self._setup, self.progress)
             except BaseException:
                 status = 70

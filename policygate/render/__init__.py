@@ -1,1 +1,1 @@
-"""Render Kustomize overlays and Helm charts before judging them (see DESIGN.md)."""
+"""Render Kustomize overlays and Helm charts before judging them (README: "GitOps repositories")."""

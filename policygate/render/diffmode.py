@@ -10,10 +10,13 @@ index), both read from git objects. The diff filter then works on rendered objec
                 findings placed on changed lines of changed files
   file          every finding of an affected render
   nofilter      every render under the paths checked
-  new           head findings the base render did not already have
+  new           head findings the base render did not already have (those of the
+                combined engines too: the base render is judged by them as well)
 
 An object that the base rendered and the head does not (a resource removed from an
-overlay) is a changed resource for approval rules (`changed_resources`).
+overlay) is a changed resource for approval rules (`changed_resources`). The roots the
+change does not touch are rendered only to describe the cluster around it, when a
+combined engine reads that (`DiffRenders.context`, policygate.inventory).
 """
 from __future__ import annotations
 
@@ -28,9 +31,8 @@ from policygate.model import Finding, ResourceId
 from policygate.render.gitops import Pointed, find_pointers, generated_values
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomization import is_kustomization_file
-from policygate.render.plan import (
-    CHART_FILE, GITOPS_MARKERS, RENDER_FILES, chart_of, chart_parts, configured_charts,
-    may_point)
+from policygate.render.markers import CHART_FILE, GITOPS_MARKERS, RENDER_FILES, may_point
+from policygate.render.plan import chart_of, chart_parts, configured_charts
 from policygate.render.request import Render, RenderRequest
 from policygate.render.session import Judged, RenderSession, RenderTools
 from policygate.render.tree import GitTree, Tree
@@ -82,7 +84,31 @@ def _affected(side: Side, request: RenderRequest, changed: set[str], everything:
         values = {str(v) for v in request.options.get("values_files", ())}
         return bool(values & changed) or any(chart_of(p, [directory]) == directory
                                              for p in changed)
-    return bool(changed & side.graph.closure(directory).files)
+    files = side.graph.closure(directory).files
+    # A kustomization may read a file through a link (to the file, or to a directory on
+    # its path): the change is to what the link leads to.
+    return bool(changed & files) or bool(changed & set(side.tree.resolved(files).values()))
+
+
+def _consumed(side: Side) -> set[str]:
+    """The files renders consume on one side: parts of objects, never objects alone (a
+    kustomization file is not among them: its own settings are judged)."""
+    consumed = set()
+    for directory in side.graph.discover([""]):
+        consumed |= {f for f in side.graph.closure(directory).files
+                     if not is_kustomization_file(f)}
+    for chart in side.charts:
+        consumed |= chart_parts(side.tree, chart)
+    return consumed
+
+
+@dataclass(slots=True)
+class Described:
+    """What a side of the change looks like to the renders: its tree and what renders
+    there (every root and chart, by pair key)."""
+
+    side: Side
+    requests: dict[str, RenderRequest]
 
 
 @dataclass
@@ -95,7 +121,31 @@ class DiffRenders:
     head: dict[str, Render] = field(default_factory=dict)   # pair key -> render
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
+    tree: GitTree | None = None                               # the head's
+    sides: dict[str, Described] = field(default_factory=dict)  # "head", "base"
     _by_path: dict[str, FileChange] = field(default_factory=dict)
+
+    def context(self, name: str, words: Sequence[bytes] | None
+                ) -> tuple[set[str], list[Judged]]:
+        """Start the renders of the roots and charts the change does not touch on one
+        side, to describe the cluster around it (policygate.inventory) -> (the files
+        renders consume there, those renders). `words`: only the renders whose files
+        contain one of them can make an object that is needed (None: all are)."""
+        described = self.sides[name]
+        side, done = described.side, self.head if name == "head" else self.base
+        consumed = self.consumed if name == "head" else _consumed(side)
+        wanted = [(k, r) for k, r in described.requests.items() if k not in done]
+        if words is not None and wanted:
+            mentions = set(side.tree.grep(words, ()))
+            wanted = [(k, r) for k, r in wanted if _may_hold(side, r, mentions)]
+        renders = []
+        for _, request in wanted:
+            render = _add(self.session, request, side, name)
+            render.context = True
+            judged = self.session.renders[-1]   # what session.add recorded for it
+            assert judged.render is render
+            renders.append(judged)
+        return consumed, renders
 
     def keep(self, judged: Judged, findings: list[Finding]) -> list[Finding]:
         if judged.render.side is None:  # a file named whole (pre-commit --all-files)
@@ -121,11 +171,22 @@ class DiffRenders:
         return [f for f in findings if self._on_changed_line(f)]
 
     def _on_changed_line(self, finding: Finding) -> bool:
+        """The gate's view of the file's lines (sources.views: a link has its target's
+        hunks, a file renamed from an unchecked place is wholly new); a render input the
+        gate does not check on its own is wholly new when git calls it a rename, copy or
+        type change, else git's hunks — of the file it leads to, when it is read through
+        a link."""
         if not self._by_path:
             self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
+            self._by_path.update({view.path: view.change for view in self.changes.views})
         change = self._by_path.get(finding.file)
+        if change is None and self.tree is not None:
+            change = self._by_path.get(self.tree.resolved([finding.file])[finding.file] or "")
         if change is None or finding.location is None:
             return False
+        if change.status in "RCT" and not any(v.path == finding.file
+                                              for v in self.changes.views):
+            return True
         context = 3 if self.mode == "diff_context" else 0
         ranges = change.touched_lines() if context else change.added_lines()
         line = finding.location.line
@@ -167,6 +228,16 @@ def rendered_state(render: Render | None) -> dict[ResourceId, str]:
     return state
 
 
+def _may_hold(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
+    """Can this render make an object that is needed? kustomize only passes on the
+    objects of its files (and what its generators make), so not when none of its files
+    is among the `mentions`; a chart's templates are not read here: it may."""
+    if request.engine != "kustomize" or side.graph.kustomization(request.directory) is None:
+        return True
+    files = side.graph.closure(request.directory).files
+    return bool(mentions & (files | {p for p in side.tree.resolved(files).values() if p}))
+
+
 def _add(session: RenderSession, request: RenderRequest, side: Side, name: str) -> Render:
     from policygate.render.helm import add_chart
     from policygate.render.overlays import add_overlay
@@ -194,11 +265,10 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     from policygate.render.start import this_repository
     from policygate.sources.git import Git
 
-    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
-                                                   if c.old_path}
     if trees is None:
         git = Git(root)
         trees = GitTree(git, changes.head), GitTree(git, changes.base)
+    changed = changed_paths(changes)
     head, base = _side(trees[0]), _side(trees[1])
     section = config.sections.get("render") or {}
     head_pointed: list[Pointed] = []
@@ -223,19 +293,25 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     affected += [k for k, r in base_all.items() if k not in affected and not everything
                  and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
-    renders = DiffRenders(session, changes, mode)
+    renders = DiffRenders(session, changes, mode, tree=trees[0], consumed=_consumed(head),
+                          sides={"head": Described(head, head_all),
+                                 "base": Described(base, base_all)})
     for key in affected:
         if key in head_all:
             renders.head[key] = _add(session, head_all[key], head, "head")
         if key in base_all and not everything:
             renders.base[key] = _add(session, base_all[key], base, "base")
-    for directory in head.graph.discover([""]):
-        renders.consumed |= {f for f in head.graph.closure(directory).files
-                             if not is_kustomization_file(f)}
-    for chart in head.charts:
-        renders.consumed |= chart_parts(head.tree, chart)
     session.keep = renders.keep
     return renders
+
+
+def changed_paths(changes: ChangeSet) -> set[str]:
+    """Every path whose content the change alters: git's changes (both sides of a rename)
+    and the gate's views (a link whose target changed, also outside the paths the diff
+    was limited to)."""
+    changed = {c.path for c in changes.changes} | {c.old_path for c in changes.changes
+                                                   if c.old_path}
+    return changed | {view.path for view in changes.views}
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -26,7 +26,7 @@ from policygate.parsers.yaml import Limits
 from policygate.provenance.source_url import normalise_source_url
 from policygate.render.graph import KustomizeGraph
 from policygate.render.kustomize import WRAPPER_DIR
-from policygate.render.plan import may_point
+from policygate.render.markers import may_point
 from policygate.render.request import OptionSite, Pointer, RenderRequest
 from policygate.render.tree import Tree, normalize
 

@@ -42,6 +42,21 @@ class Judgement:
     failures: list[str] = field(default_factory=list)
     state: dict[ResourceId, str] = field(default_factory=dict)  # object -> canonical JSON
     resources: int = 0
+    # For the --combine stage (policygate.combine): each rendered document as the combined
+    # engines see it, with what places and suppresses their findings on it.
+    combined: list[Any] = field(default_factory=list)       # engines.DocumentRef
+    contexts: list[Any] = field(default_factory=list)       # the placer's, per document
+    annotations: dict[int, Any] = field(default_factory=dict)  # position -> Directive
+
+
+def _place(findings: list[Finding], placer: Placer, context: Any, data: dict[str, Any],
+           label: str) -> None:
+    """Put each finding on the source line that produced its field."""
+    for finding in findings:
+        place = placer.place(context, finding.path, data)
+        finding.file, finding.location, finding.render = place.file, place.location, label
+        if not place.traced:
+            finding.message += " " + UNTRACED_NOTE.format(label=label)
 
 
 def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
@@ -94,17 +109,34 @@ def _default_namespace(data: Any, namespace: str | None) -> None:
         metadata["namespace"] = namespace
 
 
-def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
+def read_output(render: Render, placer: Placer, limits: Any) -> tuple[Any, list[Any]]:
+    """(the parsed output, the placer's context of each document): every object as the
+    cluster gets it — the build's own annotations taken off, the deployer's default
+    namespace filled in — and named by the file it comes from. Judging and the
+    inventory of a diff (policygate.inventory) read renders alike."""
     from policygate.parsers import parse_bytes
+
+    assert render.output is not None
+    label = render.request.label
+    parsed = parse_bytes(render.output, label if render.renderer == STREAM
+                         else f"{label} (rendered)", limits)
+    placer.bind(parsed.text or "")
+    contexts = []
+    for document in parsed.documents:
+        contexts.append(placer.prepare(document))
+        _default_namespace(document.data, render.request.namespace)
+        document.file = placer.file_of(contexts[-1])
+        document.problems.clear()  # the renderer's YAML, not the author's
+    return parsed, contexts
+
+
+def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
     from policygate.pipeline import judge_documents
 
     judgement = Judgement()
-    assert render.output is not None
     label = render.request.label
     stream = render.renderer == STREAM
-    parsed = parse_bytes(render.output, label if stream else f"{label} (rendered)",
-                         rule_set.settings.limits)
-    placer.bind(parsed.text or "")
+    parsed, contexts = read_output(render, placer, rule_set.settings.limits)
     for problem in parsed.findings:
         if stream:  # standard input is a file like any other
             judgement.findings.append(problem)
@@ -112,25 +144,16 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
         judgement.findings.append(render_finding(
             "render/failed", f"the {render.renderer} output of {label} cannot be read: "
                              f"{problem.message}", render.anchor))
-    contexts = []
-    for document in parsed.documents:
-        contexts.append(placer.prepare(document))
-        _default_namespace(document.data, render.request.namespace)
-        document.file = placer.file_of(contexts[-1])
-        document.problems.clear()  # the renderer's YAML, not the author's
-    # Combined (--combine) engines see files only: their results are placed by re-reading
-    # a file, which a rendered object does not have.
-    every = judge_documents(parsed.documents, rule_set, judgement.failures, [])
-    for context, judged in zip(contexts, every):
+    # The documents go to the combined engines too (a base render's as the comparison
+    # of `new` mode); their results come back through add_combined.
+    judgement.contexts = contexts
+    every = judge_documents(parsed.documents, rule_set, judgement.failures, judgement.combined)
+    for position, (context, judged) in enumerate(zip(contexts, every)):
         document = judged.document
         if judged.kind is not None:
             judgement.resources += 1
         data = document.data if isinstance(document.data, dict) else {}
-        for finding in judged.findings:
-            place = placer.place(context, finding.path, data)
-            finding.file, finding.location, finding.render = place.file, place.location, label
-            if not place.traced:
-                finding.message += " " + UNTRACED_NOTE.format(label=label)
+        _place(judged.findings, placer, context, data, label)
         findings = rule_set.settings.configure_all(judged.findings)
         if judged.resource is not None:
             judgement.checked.append((document.file, judged.resource.id))
@@ -138,8 +161,25 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
             directive = _annotation_directive(judged.resource, placer, context)
             if directive is not None:
                 judgement.directives.append(directive)
+                judgement.annotations[position] = directive
                 findings, suppressed = _suppress(findings, directive)
                 judgement.suppressed.extend(suppressed)
         judgement.findings.extend(findings)
     render.resources = judgement.resources
     return judgement
+
+
+def add_combined(render: Render, placer: Placer, judgement: Judgement, position: int,
+                 findings: list[Finding], rule_set: Any) -> None:
+    """Findings of a combined engine on a rendered document: placed, configured and
+    suppressed like the per-document ones (the diff filter and comment suppressions
+    follow when the renders are folded into the report)."""
+    ref = next(r for r in judgement.combined if r.position == position)
+    data = ref.data if isinstance(ref.data, dict) else {}
+    _place(findings, placer, judgement.contexts[position], data, render.request.label)
+    findings = rule_set.settings.configure_all(findings)
+    directive = judgement.annotations.get(position)
+    if directive is not None:
+        findings, suppressed = _suppress(findings, directive)
+        judgement.suppressed.extend(suppressed)
+    judgement.findings.extend(findings)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policygate.model import Document, FieldPath
+from policygate.render.markers import KUSTOMIZATION_FILES
 from policygate.render.tree import normalize
-
-KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 # resources/bases/components name directories (or, for resources, files); the rest name
 # files. Generators and transformers may also be inline YAML, which has a newline.
@@ -24,10 +23,10 @@ _LIST_FIELDS = ("resources", "bases", "components", "crds", "configurations",
                 "patchesStrategicMerge", "generators", "transformers", "validators")
 _ENTRY_FIELDS = ("patches", "patchesJson6902", "replacements")
 _GENERATORS = ("configMapGenerator", "secretGenerator")
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::)|\?(?:ref|version|timeout|submodules)=",
-                     re.IGNORECASE)
+# (patterns, not compiled: re caches them when a kustomization is read at all)
+_REMOTE = r"(?i)^(?:[a-z][a-z0-9+.-]*://|git@|git::)|\?(?:ref|version|timeout|submodules)="
 # `github.com/org/repo//path`: remote unless a local path of that name exists.
-_HOST_LIKE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?/", re.IGNORECASE)
+_HOST_LIKE = r"(?i)^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ def remote_problem(field_name: str, written: str) -> str:
 
 
 def _reference(directory: str, field_name: str, written: str, where: FieldPath) -> Reference:
-    if _REMOTE.search(written) or ("//" in written and _HOST_LIKE.match(written)):
+    if re.search(_REMOTE, written) or ("//" in written and re.match(_HOST_LIKE, written)):
         return Reference(field_name, written, None, where, remote_problem(field_name, written))
     if written.startswith("/"):
         return Reference(field_name, written, None, where,
@@ -87,7 +86,7 @@ def _reference(directory: str, field_name: str, written: str, where: FieldPath) 
                          f"{field_name} entry {written!r} leads outside the repository: "
                          f"refused (files outside the repository are never rendered)")
     return Reference(field_name, written, path, where,
-                     host_like=bool(_HOST_LIKE.match(written)))
+                     host_like=bool(re.match(_HOST_LIKE, written)))
 
 
 def _generator_files(entry: dict[str, Any]) -> list[tuple[FieldPath, str]]:

@@ -16,19 +16,10 @@ from typing import Any
 
 from policygate.model import Finding
 from policygate.render.graph import KustomizeGraph
-from policygate.render.kustomization import KUSTOMIZATION_FILES, is_kustomization_file
+from policygate.render.kustomization import is_kustomization_file
+from policygate.render.markers import CHART_FILE, ancestor_chart, split_targets
 from policygate.render.request import RenderRequest
 from policygate.render.tree import DiskTree, Tree
-
-CHART_FILE = "Chart.yaml"
-RENDER_FILES = KUSTOMIZATION_FILES | {CHART_FILE}   # a tree without them renders nothing
-# The API groups of Argo CD and Flux: a file without them holds no GitOps object.
-GITOPS_MARKERS = (b"argoproj.io", b"toolkit.fluxcd.io")
-
-
-def may_point(content: bytes) -> bool:
-    """Could this file hold an Argo CD or Flux object? (a byte search, before parsing)"""
-    return any(marker in content for marker in GITOPS_MARKERS)
 
 
 @dataclass(slots=True)
@@ -67,23 +58,13 @@ def chart_parts(tree: Tree, chart: str) -> set[str]:
             if path[len(prefix):].startswith(("templates/", "charts/"))}
 
 
-def _relative(target: str, root: Path) -> str | None:
-    try:
-        relative = Path(target).resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
-    return "" if relative == "." else relative
-
-
-def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | None = None
-               ) -> RenderPlan:
+def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | None = None,
+               tree: DiskTree | None = None) -> RenderPlan:
     """What to render when checking paths on disk (below `root`, the repository)."""
-    tree = DiskTree(root)
+    tree = tree or DiskTree(root)
     graph = KustomizeGraph(tree)
     plan = RenderPlan(tree, graph)
-    given = [r for r in (_relative(t, root) for t in targets or (".",)) if r is not None]
-    directories = [g for g in given if tree.is_dir(g)]
-    files = [g for g in given if not tree.is_dir(g)]
+    directories, files = split_targets(targets, root, tree)
     in_scope = graph.discover(directories) if directories else []
     everywhere = graph.discover([""]) if files else in_scope
     roots = graph.roots(in_scope)
@@ -118,7 +99,7 @@ def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str],
                                                                    directories)})
     if files:
         for file in files:
-            chart = _ancestor_chart(tree, file)
+            chart = ancestor_chart(tree, file)
             if chart is not None and chart not in charts:
                 charts.append(chart)
     for chart in charts:
@@ -127,17 +108,6 @@ def _plan_charts(plan: RenderPlan, directories: list[str], files: list[str],
         for options in configured.get(chart) or [{}]:
             plan.add(RenderRequest("helm", chart, options, namespace=options.get("namespace")))
         plan.consumed |= chart_parts(tree, chart)
-
-
-def _ancestor_chart(tree: Tree, file: str) -> str | None:
-    directory = posixpath.dirname(file)
-    while True:
-        candidate = f"{directory}/{CHART_FILE}" if directory else CHART_FILE
-        if tree.read_many([candidate])[candidate] is not None:
-            return directory
-        if not directory:
-            return None
-        directory = posixpath.dirname(directory)
 
 
 def _inside_other_chart(chart: str, charts: list[str]) -> bool:

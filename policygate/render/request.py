@@ -1,7 +1,6 @@
 """What to render, why, and what came out: the data passed between render stages."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +81,14 @@ class Render:
     cached: bool = False
     resources: int = 0
     side: str | None = None           # "base" or "head" of a change; None: not a diff
+    # Rendered only to describe the cluster around a change (policygate.inventory): a
+    # root the change does not touch, never judged or reported.
+    context: bool = False
+
+    @property
+    def reported(self) -> bool:
+        """Are its findings the run's (not the base's comparison, not the context)?"""
+        return self.side != "base" and not self.context
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.request.label, "engine": self.request.engine,
@@ -90,12 +97,15 @@ class Render:
                 else "rendered",
                 "resources": self.resources, "cached": self.cached,
                 "side": self.side,
-                "led_by": [p.to_json() for p in self.request.pointers]}
+                "led_by": [p.to_json() for p in self.request.pointers],
+                **({"context": True} if self.context else {})}
 
 
 def content_key(engine: str, renderer: str, request: RenderRequest,
                 inputs: dict[str, bytes]) -> str:
     """The render cache key: the renderer, the request, and every input's content."""
+    import hashlib  # only when something renders: OpenSSL costs milliseconds to load
+
     digest = hashlib.sha256()
     digest.update(f"{engine}\0{renderer}\0{request.identity}\0".encode())
     for path in sorted(inputs):

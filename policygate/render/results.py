@@ -3,7 +3,8 @@
 Comment suppressions (`# policygate: ignore[...]`) are read from the files the rendered
 findings land in, once for all renders, so a comment in a base suppresses the finding
 in every overlay and is reported unused only if no overlay needed it. Files that were
-also checked on their own (kustomization files) have their comments judged there.
+also checked on their own (kustomization files, a chart's values files) have their
+comments judged there — except that a comment a rendered finding used is not unused.
 A rendered finding on the same line as the same rule's finding from the plain check of
 that file (an `images:` override judged both ways) is reported once.
 """
@@ -23,14 +24,16 @@ Keep = Callable[[Judged, list[Finding]], list[Finding]]
 def _inputs(judged: Iterable[Judged]) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     for item in judged:
-        if item.render.side != "base":
+        if item.render.reported:
             contents.update(item.render.inputs)
     return contents
 
 
 def _comment_directives(findings: list[Finding], contents: dict[str, bytes], plain: set[str],
                         rule_set: Any, problem_files: set[str] | None
-                        ) -> tuple[list[Finding], list[Finding], list[Finding]]:
+                        ) -> tuple[list[Finding], list[Finding], list[Finding], list[Any]]:
+    """(kept, suppressed, problems with the directives of files only renders read, the
+    directives of plainly checked files that rendered findings used)."""
     from policygate.rules import known_pattern
     from policygate.suppress import apply_directives
     from policygate.suppress.comments import comment_directives
@@ -41,6 +44,7 @@ def _comment_directives(findings: list[Finding], contents: dict[str, bytes], pla
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     problems: list[Finding] = []
+    used_in_plain = []
     limits = rule_set.settings.limits
     for file in sorted(set(by_file) | {f for f in contents if f not in plain}):
         raw = contents.get(file)
@@ -51,12 +55,14 @@ def _comment_directives(findings: list[Finding], contents: dict[str, bytes], pla
         parsed = parse_bytes(raw, file, limits)
         directives = comment_directives(parsed.text or "", file, parsed.documents)
         file_kept, file_suppressed, file_problems = apply_directives(
-            items, directives, rule_set.ran_per_file, known_pattern)
+            items, directives, rule_set.ran, known_pattern)
         kept += file_kept
         suppressed += file_suppressed
         if file not in plain and (problem_files is None or file in problem_files):
             problems += file_problems
-    return kept, suppressed, problems
+        elif file in plain:
+            used_in_plain += [d for d in directives if d.used]
+    return kept, suppressed, problems, used_in_plain
 
 
 def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Finding]:
@@ -65,7 +71,7 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
 
     merged: dict[tuple[str, int], Any] = {}
     for item in judged:
-        if item.render.side == "base":
+        if not item.render.reported:
             continue
         for directive in item.judgement.directives if item.judgement else ():
             key = (directive.file, directive.line)
@@ -73,7 +79,7 @@ def _annotation_problems(judged: Iterable[Judged], rule_set: Any) -> list[Findin
                 merged[key].used |= directive.used
             else:
                 merged[key] = directive
-    return directive_problems(list(merged.values()), rule_set.ran_per_file, known_pattern)
+    return directive_problems(list(merged.values()), rule_set.ran, known_pattern)
 
 
 def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: set[str],
@@ -84,7 +90,7 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
     settings = rule_set.settings
     findings: list[Finding] = []
     for item in judged:
-        if item.render.side == "base":  # the comparison, not the verdict
+        if not item.render.reported:  # the comparison or the context, not the verdict
             continue
         findings += settings.configure_all(item.render.failures)
         judgement = item.judgement
@@ -97,8 +103,15 @@ def merge_renders(report: Report, session: RenderSession, rule_set: Any, plain: 
         report.failures += judgement.failures
         report.resources += judgement.resources
     contents = _inputs(judged)
-    findings, suppressed, problems = _comment_directives(findings, contents, plain, rule_set,
-                                                         problem_files)
+    findings, suppressed, problems, used = _comment_directives(findings, contents, plain,
+                                                               rule_set, problem_files)
+    if used:
+        from policygate.suppress import unused
+
+        needed = {(note.file, note.location, note.message) for directive in used
+                  for note in (unused(directive, rule) for rule in directive.used)}
+        report.findings = [f for f in report.findings
+                           if (f.file, f.location, f.message) not in needed]
     problems += [p for p in _annotation_problems(judged, rule_set)
                  if problem_files is None or p.file in problem_files]
     findings += settings.configure_all(problems)

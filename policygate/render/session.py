@@ -123,12 +123,15 @@ class RenderSession:
         self.queue.poll()
 
     def finish(self, rule_set: Any) -> list[Judged]:
-        """Wait for every render and judge each output (in the order they were asked)."""
+        """Wait for every render and judge each output (in the order they were asked),
+        once: the --combine stage asks first, the report folds them in after. A context
+        render is only read (policygate.inventory), never judged."""
         from policygate.render.judge import judge_render
 
         self.close()
         for judged in self.renders:
-            if judged.render.output is not None and not judged.render.failures:
+            if judged.judgement is None and judged.render.output is not None \
+                    and not judged.render.failures and not judged.render.context:
                 judged.judgement = judge_render(judged.render, judged.placer, rule_set)
         return self.renders
 

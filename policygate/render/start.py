@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policygate.render.graph import KustomizeGraph
-from policygate.render.plan import RenderPlan, may_point, plan_paths
+from policygate.render.markers import has_render_files, may_point, split_targets
 from policygate.render.tree import DiskTree
 
 if TYPE_CHECKING:
     from policygate.config import Config
     from policygate.render.diffmode import DiffRenders
     from policygate.render.gitops import Repository
+    from policygate.render.plan import RenderPlan
     from policygate.render.session import RenderSession
     from policygate.sources.select import SourceSelection
     from policygate.sources.streams import Stream
@@ -57,10 +57,12 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     from policygate.sources.files import SourceFile, skipped_note, wanted
 
     base = root or Path.cwd()
-    plan = plan_paths(targets, base, config.sections.get("render")) if targets else \
-        RenderPlan(DiskTree(base), KustomizeGraph(DiskTree(base)))
+    tree = DiskTree(base)
     section = config.sections.get("render") or {}
-    candidates = _pointer_files(plan.tree, selection) if section.get("gitops", True) else []
+    candidates = _pointer_files(tree, selection) if section.get("gitops", True) else []
+    directories, files = split_targets(targets, base, tree) if targets else ([], [])
+    plan = _plan(targets, base, tree, section) if candidates or (
+        targets and has_render_files(tree, directories, files)) else None
     if candidates:
         from policygate.render.gitops import find_pointers, generated_values
         from policygate.render.plan import apply_pointers
@@ -78,6 +80,10 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
             rendered.append(stream)
         else:
             selection.sources.append(SourceFile(stream.display, stream.display, stream.content))
+    if plan is None and rendered:
+        plan = _plan((), base, tree, section)
+    if plan is None:
+        return None
     selection.sources = [s for s in selection.sources if s.display not in plan.consumed]
     if not plan.requests and not rendered:
         return None
@@ -88,6 +94,16 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
         for stream in rendered:
             add_stream(session, stream, plan.tree)
     return session
+
+
+def _plan(targets: Sequence[str], base: Path, tree: DiskTree, section: dict[str, Any]
+          ) -> RenderPlan:
+    """The render plan; imported only for a repository with something to render."""
+    from policygate.render.graph import KustomizeGraph
+    from policygate.render.plan import RenderPlan, plan_paths
+
+    return plan_paths(targets, base, section, tree) if targets else \
+        RenderPlan(tree, KustomizeGraph(tree))
 
 
 def _pointer_files(tree: DiskTree, selection: SourceSelection) -> list[str]:
@@ -103,7 +119,7 @@ def prepare_change_renders(root: Path, config: Config, selection: SourceSelectio
 
     A change in a repository without kustomizations or charts, that adds no GitOps
     object, costs one listing of the head tree and nothing else."""
-    from policygate.render.plan import RENDER_FILES
+    from policygate.render.markers import RENDER_FILES
     from policygate.render.tree import GitTree
     from policygate.sources.git import Git
 
@@ -138,6 +154,7 @@ def _add_whole_files(renders: DiffRenders, root: Path, config: Config,
     (pre-commit run --all-files): so are the renders that consume it."""
     from policygate.render.helm import add_chart
     from policygate.render.overlays import add_overlay
+    from policygate.render.plan import plan_paths
 
     plan = plan_paths(whole, root, config.sections.get("render"))
     done = {(r.request.engine, r.request.directory) for r in renders.head.values()}

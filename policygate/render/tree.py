@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from policygate.sources.files import SKIPPED_DIRS
-
-_MAX_LINK_HOPS = 8
+from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
 
 
 def normalize(directory: str, target: str) -> str | None:
@@ -56,6 +55,7 @@ class DiskTree:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._real_root = root.resolve()
+        self._walked: dict[str, dict[str, list[str]]] = {}
 
     def _inside(self, path: str) -> Path | None:
         full = self.root / path if path else self.root
@@ -96,18 +96,36 @@ class DiskTree:
     def find_named(self, names: frozenset[str], under: Iterable[str] = ("",)) -> list[str]:
         found: set[str] = set()
         for directory in under:
-            base = self.root / directory if directory else self.root
-            if base.is_file():
-                continue
-            for current, dirs, files in os.walk(base):
-                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
-                relative = Path(current).relative_to(self.root).as_posix()
-                for name in names.intersection(files):
-                    found.add(name if relative == "." else f"{relative}/{name}")
+            for name in names:
+                found.update(self._walk(directory).get(name, ()))
         return sorted(found)
+
+    def _walk(self, directory: str) -> dict[str, list[str]]:
+        """Every file below a directory by base name; walked once per tree (the check
+        asks first whether anything renders, then the planner asks for the same files)."""
+        if directory not in self._walked:
+            by_name: dict[str, list[str]] = {}
+            base = self.root / directory if directory else self.root
+            if not base.is_file():
+                for current, dirs, files in os.walk(base):
+                    dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+                    relative = Path(current).relative_to(self.root).as_posix()
+                    for name in files:
+                        by_name.setdefault(name, []).append(
+                            name if relative == "." else f"{relative}/{name}")
+            self._walked[directory] = by_name
+        return self._walked[directory]
 
 
 _SYMLINK, _SUBMODULE = "120000", "160000"
+
+
+class _Unread(Exception):
+    """A link on the path whose target is not read yet (read in a batch, then again)."""
+
+    def __init__(self, object_id: str) -> None:
+        super().__init__(object_id)
+        self.object_id = object_id
 
 
 class GitTree:
@@ -123,6 +141,7 @@ class GitTree:
         self._entries: dict[str, tuple[str, str]] | None = None
         self._dirs: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None
+        self._targets: dict[str, bytes] = {}   # link object id -> its target, read once
 
     @property
     def entries(self) -> dict[str, tuple[str, str]]:
@@ -157,33 +176,40 @@ class GitTree:
             self._dirs = dirs
         return self._dirs
 
-    def _resolve(self, path: str, links: dict[str, bytes]) -> tuple[str | None, str | None]:
-        """Follow symlinks inside the tree -> (final path or None when a link leads out,
-        the object id of a link whose target is not read yet)."""
-        for _ in range(_MAX_LINK_HOPS):
-            entry = self.entries.get(path)
-            if entry is None or entry[0] != _SYMLINK:
-                return path, None
-            target = links.get(entry[1])
-            if target is None:
-                return path, entry[1]
-            resolved = normalize(posixpath.dirname(path),
-                                 target.decode("utf-8", "surrogateescape"))
-            if resolved is None or target.startswith(b"/"):
-                return None, None
-            path = resolved
-        return None, None
+    def _kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return IS_DIRECTORY if path in self.dirs else None
+        return {_SYMLINK: IS_LINK, _SUBMODULE: IS_SUBMODULE}.get(entry[0], IS_FILE)
 
-    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+    def _target(self, path: str) -> str:
+        target = self._targets.get(self.entries[path][1])
+        if target is None:
+            raise _Unread(self.entries[path][1])
+        return target.decode("utf-8", "surrogateescape")
+
+    def _resolve(self, path: str) -> tuple[str | None, str | None]:
+        """Follow symlinks inside the tree (sources.links: a kustomization may name a
+        directory through a link) -> (the final path, or None when it leads nowhere in
+        the tree; the object id of a link whose target is not read yet)."""
+        try:
+            return follow(path, self._kind, self._target)[0], None
+        except _Unread as unread:
+            return path, unread.object_id
+
+    def resolved(self, paths: Iterable[str]) -> dict[str, str | None]:
+        """Where each path leads through symlinks inside the tree (None: out of it)."""
         paths = list(paths)
-        links: dict[str, bytes] = {}
         while True:  # read link targets hop by hop, each hop in one batch
-            pending = {unread for path in paths for unread in [self._resolve(path, links)[1]]
+            pending = {unread for path in paths for unread in [self._resolve(path)[1]]
                        if unread is not None}
             if not pending:
                 break
-            links.update(self.git.read_blobs(sorted(pending)))
-        targets = {path: self._resolve(path, links)[0] for path in paths}
+            self._targets.update(self.git.read_blobs(sorted(pending)))
+        return {path: self._resolve(path)[0] for path in paths}
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        targets = self.resolved(paths)
         ids = {target: self.entries[target][1] for target in targets.values()
                if target is not None and target in self.entries
                and self.entries[target][0] not in (_SYMLINK, _SUBMODULE)}
@@ -192,22 +218,31 @@ class GitTree:
                 for path, target in targets.items()}
 
     def is_dir(self, path: str) -> bool:
-        return path in self.dirs
+        return self.resolved([path])[path] in self.dirs
 
     def exists(self, path: str) -> bool:
-        return path in self.entries or path in self.dirs
+        final = self.resolved([path])[path]
+        return final in self.entries or final in self.dirs
 
     def files_under(self, directory: str) -> list[str]:
-        prefix = f"{directory}/" if directory else ""
-        return sorted(p for p in self.entries if p.startswith(prefix) and not _skipped(p)
+        """Below a directory named through a link: its target's files, under the name."""
+        real = self.resolved([directory])[directory] if directory else ""
+        if real is None:
+            return []
+        prefix = f"{real}/" if real else ""
+        named = f"{directory}/" if directory else ""
+        return sorted(named + p[len(prefix):] for p in self.entries
+                      if p.startswith(prefix) and not _skipped(p)
                       and self.entries[p][0] != _SUBMODULE)
 
-    def grep(self, needles: Iterable[bytes]) -> list[str]:
-        """YAML files that contain any of these strings (git grep, fixed strings)."""
+    def grep(self, needles: Iterable[bytes], suffixes: Sequence[str] = ("*.yaml", "*.yml")
+             ) -> list[str]:
+        """Files (YAML unless told) that contain any of these strings (git grep, fixed
+        strings)."""
         patterns = [arg for needle in needles for arg in ("-e", needle.decode())]
         where = [self.revision] if self.revision else ["--cached"]
         output = self.git.run("grep", "-l", "-z", "-F", "-I", *patterns, *where, "--",
-                              "*.yaml", "*.yml", check=False)
+                              *suffixes, check=False)
         prefix = f"{self.revision}:" if self.revision else ""
         return sorted(p.decode("utf-8", "surrogateescape").removeprefix(prefix)
                       for p in output.split(b"\0") if p)

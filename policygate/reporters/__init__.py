@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 
 from policygate.model import Report
+from policygate.reporters.terminal import PLAIN, Terminal
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-codequality")
 
@@ -14,10 +15,12 @@ _SYNTAX = {"text": "text", "json": "json", "sarif": "json", "junit": "xml", "sum
            "gitlab-codequality": "json"}
 
 
-def render(format_name: str, report: Report, *, color: bool = False) -> str:
+def render(format_name: str, report: Report, *, terminal: Terminal = PLAIN) -> str:
+    """The report in a format; only the text format adapts to a terminal."""
     module = importlib.import_module(
         f"policygate.reporters.{format_name.replace('-', '_')}_report")
-    text = module.render(report, color=color)
+    text = module.render(report, terminal=terminal) if format_name == "text" \
+        else module.render(report)
     if format_name not in _SYNTAX:
         return text
     from policygate.reporters.safe_lines import defuse

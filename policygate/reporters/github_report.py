@@ -30,5 +30,5 @@ def annotation(finding: Finding) -> str:
     return f"::{COMMANDS[finding.severity]} {','.join(properties)}::{escape_data(finding.message)}"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     return "".join(annotation(finding) + "\n" for finding in report.findings)

@@ -61,5 +61,5 @@ def issues(report: Report) -> list[dict[str, Any]]:
     return shaped
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     return json.dumps(issues(report), indent=2, ensure_ascii=False) + "\n"

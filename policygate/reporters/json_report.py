@@ -1,4 +1,4 @@
-"""The JSON report of DESIGN.md (schema: policygate/schemas/report.schema.json)."""
+"""The JSON report (schema: policygate/schemas/report.schema.json)."""
 from __future__ import annotations
 
 import json
@@ -53,7 +53,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
 _PRETTY_MAX_FINDINGS = 1000
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     data = report_to_json(report)
     pretty = len(report.findings) + len(report.suppressed) <= _PRETTY_MAX_FINDINGS
     return json.dumps(data, indent=2 if pretty else None, ensure_ascii=False) + "\n"

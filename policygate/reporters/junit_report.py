@@ -72,7 +72,7 @@ def report_to_junit(report: Report) -> ElementTree.Element:
     return root
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     root = report_to_junit(report)
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(

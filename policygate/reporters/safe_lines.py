@@ -19,13 +19,13 @@ import re
 _ESCAPES = {"text": ("\\x3a", "\\x23"), "json": ("\\u003a", "\\u0023"),
             "xml": ("&#58;", "&#35;"), "markdown": ("\\:", "\\#")}
 # `::` at the start of a runner line, after any whitespace but line breaks.
-_COMMAND = re.compile(r"(?:\A|(?<=[\r\n]))([^\S\r\n]*):(?=:)")
+_COMMAND = r"(?:\A|(?<=[\r\n]))([^\S\r\n]*):(?=:)"
 
 
 def defuse(text: str, style: str = "text") -> str:
     colon, hash_mark = _ESCAPES[style]
     if "::" in text:
-        text = _COMMAND.sub(lambda match: match.group(1) + colon, text)
+        text = re.sub(_COMMAND, lambda match: match.group(1) + colon, text)
     if "##[" in text:
         text = text.replace("##[", "#" + hash_mark + "[")
     return text

@@ -9,9 +9,9 @@ run says how many were left out instead of failing the upload.
 from __future__ import annotations
 
 import json
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from policygate import __version__
 from policygate.baseline import fingerprint
 from policygate.model import Finding, Report, Severity
 from policygate.rules.catalog import CatalogEntry, catalog
@@ -20,13 +20,6 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
 _SUPPRESSION_KINDS = {"comment": "inSource", "annotation": "inSource",
                       "exception": "external", "baseline": "external"}
-
-
-def _tool_version() -> str:
-    try:
-        return version("policygate")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def _rule(rule_id: str, entry: CatalogEntry | None, severity: Severity) -> dict[str, Any]:
@@ -101,7 +94,7 @@ def report_to_sarif(report: Report, category: str = "policygate") -> dict[str, A
     return {
         "$schema": SCHEMA_URI, "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "policygate", "version": _tool_version(),
+            "tool": {"driver": {"name": "policygate", "version": __version__,
                                 "informationUri": "https://github.com/policygate/policygate",
                                 "rules": rules}},
             "automationDetails": {"id": f"{category.rstrip('/')}/"},
@@ -112,5 +105,5 @@ def report_to_sarif(report: Report, category: str = "policygate") -> dict[str, A
     }
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     return json.dumps(report_to_sarif(report), indent=2, ensure_ascii=False) + "\n"

@@ -68,5 +68,5 @@ def render_summary(report: Report, title: str = "policygate", limit: int = LIMIT
     return "\n".join(parts) + "\n"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report) -> str:
     return render_summary(report)

@@ -64,3 +64,14 @@ def fallback_line(results: Iterable[PublishResult], target: str, why: str, inste
 
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def chosen_reports(requested: tuple[str, ...] | None, section: Mapping[str, object],
+                   defaults: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
+    """The reports a run publishes: the command line's, else the config section's, else
+    the defaults; an unknown name raises ValueError naming the choices."""
+    reports = requested or tuple(section.get("reports") or defaults)  # type: ignore[arg-type]
+    unknown = [report for report in reports if report not in known]
+    if unknown:
+        raise ValueError(f"unknown report {unknown[0]!r}: choose from {', '.join(known)}")
+    return reports

@@ -119,8 +119,9 @@ PIPELINE_RULES: dict[str, tuple[Severity, str]] = {
     "render/refused": (Severity.ERROR, "a kustomization names a remote base, an absolute path "
                                        "or a path outside the repository; a render never "
                                        "follows it"),
-    "source/skipped": (Severity.NOTE, "a submodule, or a symlink leading outside the repository, "
-                                      "was not followed"),
+    "source/skipped": (Severity.NOTE, "a submodule, an unmerged or special file, or a symlink "
+                                      "that leads outside the repository, is broken or names a "
+                                      "directory, was not read"),
     "approval/missing": (Severity.ERROR, "an approval rule that applies still lacks approvals"),
     "approval/disapproved": (Severity.ERROR, "a reviewer with blocking rights requested changes"),
     "approval/cannot-verify": (Severity.ERROR, "an approval rule could not be evaluated (team "
@@ -162,9 +163,23 @@ def rule_matches(rule_id: str, pattern: str) -> bool:
 DYNAMIC_FAMILIES = ("rego", "gatekeeper")
 
 
+def rule_ids() -> list[str]:
+    """Every built-in rule ID: the registry's and the pipeline's."""
+    return [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
+
+
 def known_pattern(pattern: str) -> bool:
     """A rule or family a selection, setting or suppression may name."""
     if pattern.partition("/")[0] in DYNAMIC_FAMILIES:
         return True
-    ids = [rule.id for rule in all_rules()] + list(PIPELINE_RULES)
-    return any(rule_matches(rule_id, pattern) for rule_id in ids)
+    return any(rule_matches(rule_id, pattern) for rule_id in rule_ids())
+
+
+def unknown_pattern(pattern: str, what: str = "rule or family") -> str:
+    """`unknown rule or family 'pss/privilegd' — did you mean 'pss/privileged'? (see …)`."""
+    from policygate.suggest import did_you_mean
+
+    ids = rule_ids()
+    names = ids + sorted({rule_id.partition("/")[0] for rule_id in ids}) \
+        if what == "rule or family" else ids
+    return f"unknown {what} {pattern!r}{did_you_mean(pattern, names)} (see `policygate rules`)"

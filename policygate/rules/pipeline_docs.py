@@ -33,7 +33,11 @@ PIPELINE_DOCS: dict[str, RuleDoc] = {
                   "reason and the commit that added it. With `--diff`/`--staged` and no "
                   "pull-request facts (pre-commit, a laptop) the suppression is honoured and "
                   "this is a note, or an error when the base config sets `suppressions: {new: "
-                  "error}`. A plain `check` without a diff honours suppressions as always.",
+                  "error}`. Such runs read the working tree's config, so a config "
+                  "`exceptions:` entry the base commit's config did not have (added, widened, or "
+                  "renewed past its expiry) is reported the same way, on the entry's line; in "
+                  "pull-request mode the config is the base's and its exceptions apply as "
+                  "written. A plain `check` without a diff honours suppressions as always.",
         bad="# a pull request adds, next to its own violation:\n"
             "hostPID: true  # policygate: ignore[pss/host-namespaces] reviewed",
         good="# .policygate.yaml at the base: new suppressions need the security team\n"

@@ -6,7 +6,7 @@ name from a laptop, a pre-commit hook started in a subdirectory, and CI.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,28 +92,45 @@ def skipped_note(display: str, reason: str) -> Finding:
                    source="parser")
 
 
+OUTSIDE = "symlink to a path outside the repository: not followed"
+BROKEN = "broken symlink or symlink loop: not followed"
+INTO_SUBMODULE = "symlink into a submodule: not followed"
+# What kubectl (-R), Argo CD and Flux do when they read a directory: a link to another
+# directory is not entered, so its files reach the cluster only where they are.
+DIRECTORY = ("symlink to a directory: not followed (kubectl, Argo CD and Flux do not "
+             "enter it either)")
+
+
 def _symlink_problem(path: Path, base: Path) -> str | None:
     """Symlinks are followed only inside the repository (or the directory scanned)."""
     try:
         target = path.resolve(strict=True)
     except (OSError, RuntimeError):
-        return "broken symlink or symlink loop: not followed"
+        return BROKEN
     try:
         target.relative_to(base)
     except ValueError:
-        return "symlink to a path outside the repository: not followed"
+        return OUTSIDE
     return None
 
 
-def walk_files(directory: Path) -> Iterator[Path]:
+def walk_files(directory: Path, linked: list[Path] | None = None) -> Iterator[Path]:
     """Every file below a directory, sorted, skipping VCS, dependency and cache folders
-    and Helm chart templates."""
+    and Helm chart templates. Symlinks to directories are not entered (as kubectl,
+    Argo CD and Flux do not); they are added to `linked` when the caller asks."""
     for current, dirs, files in os.walk(directory):
         base = Path(current)
         dirs[:] = sorted(d for d in dirs
                          if d not in SKIPPED_DIRS and not _is_helm_template_dir(base / d))
+        if linked is not None:
+            linked += [base / d for d in dirs if (base / d).is_symlink()]
         for name in sorted(files):
             yield base / name
+
+
+def wanted_directory(path: str, wanted_file: Callable[[str], bool]) -> bool:
+    """Would a full check read a manifest below this directory (for a link to one)?"""
+    return wanted_file(f"{path}/_.yaml")
 
 
 def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = (),
@@ -123,7 +140,7 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
     `include` globs replace the default file-name patterns for walked directories; a file
     named explicitly is checked whatever its name. `exclude` applies to both, so a
     pre-commit hook passing file names honours it too. Symlinks leading outside the
-    repository are skipped with a note.
+    repository, and symlinks to directories (see walk_files), are skipped with a note.
     """
     seen: set[str] = set()
     sources: list[SourceFile] = []
@@ -132,7 +149,8 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
         path = Path(given)
         walked = path.is_dir()
         base = root or (path.resolve() if walked else path.resolve().parent)
-        for candidate in walk_files(path) if walked else iter([path]):
+        linked: list[Path] = []
+        for candidate in walk_files(path, linked) if walked else iter([path]):
             display = display_name(candidate, root, str(candidate))
             if display in seen or not wanted(display, include, exclude, named=not walked):
                 continue
@@ -145,4 +163,10 @@ def collect(paths: Iterable[str], root: Path | None, include: tuple[str, ...] = 
                 notes.append(skipped_note(display, problem))
                 continue
             sources.append(SourceFile(str(candidate), display))
+        for link in linked:
+            display = display_name(link, root, str(link))
+            if display not in seen and wanted_directory(
+                    display, lambda name: wanted(name, include, exclude)):
+                seen.add(display)
+                notes.append(skipped_note(display, _symlink_problem(link, base) or DIRECTORY))
     return sources, notes

@@ -17,6 +17,7 @@ GIT_INDEX_FILE, set by git for hooks) are kept.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -166,7 +167,18 @@ class Git:
 
 
 def missing_base_message(base: str, shallow: bool) -> str:
+    """How to get a revision this clone lacks, as a command that works for its kind:
+    the server knows branch and tag names and full commit IDs, not `HEAD~1`."""
     remote_ref = base.split("/", 1)[1] if base.startswith("origin/") else base
+    relative = any(mark in base for mark in ("~", "^", "@{")) or base in ("HEAD", "@")
+    # An abbreviated commit ID cannot be fetched by name either; a full one (40 or 64) can.
+    short_id = re.fullmatch(r"[0-9a-f]{4,63}", base) is not None and len(base) not in (40, 64)
+    if relative or short_id:
+        fix = ("fetch more history with `git fetch --deepen=50` (repeat as needed)" if shallow
+               else "check the name: the history has no such commit")
+        what = "shallow clone" if shallow else "repository"
+        return (f"base {base!r} is not in this {what}: {fix}"
+                + (" or use `fetch-depth: 0` with actions/checkout" if shallow else ""))
     if shallow:
         return (f"base {base!r} is not in this shallow clone: fetch it with "
                 f"`git fetch origin {remote_ref}` (or use `fetch-depth: 0` with actions/checkout)")

@@ -34,6 +34,22 @@ def _pathspecs(targets: Sequence[str], root: Path) -> list[str]:
     return specs
 
 
+def _require_present(targets: Sequence[str], root: Path, changes: ChangeSet) -> None:
+    """`--staged missing.yaml` fails like `check missing.yaml`: a named path must be on
+    disk or in the staged change (a staged deletion), else it is a typo, not a pass."""
+    from policygate.sources import GitError
+
+    changed = [path for change in changes.changes
+               for path in (change.path, change.old_path) if path]
+    for target in targets:
+        if os.path.lexists(target):
+            continue
+        relative = display_name(Path(target), root, target)
+        if not any(path == relative or path.startswith(relative.rstrip("/") + "/")
+                   for path in changed):
+            raise GitError(f"{target}: no such file or directory")
+
+
 def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str, ...],
                    exclude: tuple[str, ...], diff: str | None = None, staged: bool = False,
                    filter_mode: str = "resource",
@@ -56,6 +72,8 @@ def select_sources(targets: Sequence[str], root: Path | None, include: tuple[str
     git = Git(root)
     specs = _pathspecs(targets, root) if targets else []
     changes = range_changes(git, diff, specs) if diff is not None else staged_changes(git, specs)
+    if staged:
+        _require_present(targets, root, changes)
     load_sources(git, changes, include, exclude, with_base=filter_mode == "new",
                  max_bytes=max_file_bytes)
     sources = list(changes.sources)

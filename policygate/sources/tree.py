@@ -11,14 +11,9 @@ import posixpath
 from dataclasses import dataclass
 
 from policygate.sources.diff import SUBMODULE_MODE, SYMLINK_MODE
+from policygate.sources.files import DIRECTORY, INTO_SUBMODULE
+from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
 from policygate.sources.git import Git, Started
-
-_MAX_HOPS = 40  # Linux's limit on links followed while resolving one path
-
-OUTSIDE = "symlink to a path outside the repository: not followed"
-BROKEN = "broken symlink or symlink loop: not followed"
-DIRECTORY = "symlink to a directory: not followed"
-SUBMODULE = "symlink into a submodule: not followed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +31,14 @@ class Resolved:
 class Tree:
     """Entries of one tree, parsed only when a link must be resolved (most trees have no
     links, and listing 10,000 files must cost milliseconds); link targets are read from
-    git in one batch, on first use."""
+    git in one batch, on first use. `known` (link blob id -> target) may be shared with
+    another tree of the same repository: the base and the head mostly hold the same
+    links, and each target is read once."""
 
-    def __init__(self, git: Git, records: list[bytes], index: bool = False) -> None:
+    def __init__(self, git: Git, records: list[bytes], index: bool = False,
+                 known: dict[str, str] | None = None) -> None:
         self.git = git
+        self.known: dict[str, str] = {} if known is None else known
         self._records = records
         self._index = index
         self._entries: dict[str, Entry] | None = None
@@ -57,12 +56,13 @@ class Tree:
         return git.start("ls-tree", "-r", "-z", "--full-tree", commit)
 
     @classmethod
-    def listed(cls, git: Git, listing: Started, index: bool) -> Tree:
-        return cls(git, listing.output().split(b"\0"), index=index)
+    def listed(cls, git: Git, listing: Started, index: bool,
+               known: dict[str, str] | None = None) -> Tree:
+        return cls(git, listing.output().split(b"\0"), index, known)
 
     @classmethod
-    def of_commit(cls, git: Git, commit: str) -> Tree:
-        return cls.listed(git, cls.list(git, commit), False)
+    def of_commit(cls, git: Git, commit: str, known: dict[str, str] | None = None) -> Tree:
+        return cls.listed(git, cls.list(git, commit), False, known)
 
     @staticmethod
     def _path(record: bytes) -> str:
@@ -89,10 +89,11 @@ class Tree:
 
     def _target(self, link: str) -> str:
         if self._targets is None:
-            ids = [self.entries[path].id for path in self.links]
-            blobs = self.git.read_blobs(ids)
-            self._targets = {path: blobs[self.entries[path].id].decode("utf-8", "surrogateescape")
-                             for path in self.links}
+            missing = sorted({self.entries[path].id for path in self.links} - self.known.keys())
+            if missing:
+                self.known.update({blob: content.decode("utf-8", "surrogateescape")
+                                   for blob, content in self.git.read_blobs(missing).items()})
+            self._targets = {path: self.known[self.entries[path].id] for path in self.links}
         return self._targets[link]
 
     def _is_directory(self, path: str) -> bool:
@@ -101,42 +102,22 @@ class Tree:
                                  for parent in _parents(name)}
         return path in self._directories
 
+    def _kind(self, path: str) -> str | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return IS_DIRECTORY if self._is_directory(path) else None
+        return {SYMLINK_MODE: IS_LINK, SUBMODULE_MODE: IS_SUBMODULE}.get(entry.mode, IS_FILE)
+
     def resolve(self, path: str) -> Resolved | str:
         """The regular file `path` leads to, or why it is not followed."""
-        pending = path.split("/")
-        done: list[str] = []
-        hops = 0
-        while pending:
-            part = pending.pop(0)
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if not done:
-                    return OUTSIDE
-                done.pop()
-                continue
-            current = "/".join(done + [part])
-            entry = self.entries.get(current)
-            if entry is None:
-                if not self._is_directory(current):
-                    return BROKEN
-                done.append(part)
-                continue
-            if entry.mode == SYMLINK_MODE:
-                hops += 1
-                target = self._target(current)
-                if hops > _MAX_HOPS or not target:
-                    return BROKEN
-                if target.startswith("/"):
-                    return OUTSIDE
-                pending = target.split("/") + pending  # relative to the link's directory
-                continue
-            if entry.mode == SUBMODULE_MODE:
-                return SUBMODULE
-            if pending and any(p not in ("", ".") for p in pending):
-                return BROKEN  # a file used as a directory
-            return Resolved(current, entry.id)
-        return DIRECTORY
+        final, problem = follow(path, self._kind, self._target)
+        if final is None:
+            assert problem is not None
+            return problem
+        kind = self._kind(final) if final else IS_DIRECTORY
+        if kind == IS_FILE:
+            return Resolved(final, self.entries[final].id)
+        return INTO_SUBMODULE if kind == IS_SUBMODULE else DIRECTORY
 
 
 def _parents(path: str) -> list[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from policygate.model import Finding
 from policygate.sources.diff import (
     NULL_ID, SUBMODULE_MODE, SYMLINK_MODE, FileChange, Hunk, parse_hunks)
-from policygate.sources.files import printable, skipped_note
+from policygate.sources.files import BROKEN, printable, skipped_note, wanted_directory
 from policygate.sources.git import DIFF_OPTIONS, EMPTY_TREE, Git, Started
 from policygate.sources.tree import Resolved, Tree
 
@@ -87,8 +87,13 @@ class _Trees:
     def base(self) -> Tree:
         if self._base is None:
             self._base = Tree(self.git, []) if self.base_commit == EMPTY_TREE \
-                else Tree.of_commit(self.git, self.base_commit)
+                else Tree.of_commit(self.git, self.base_commit, self.head.known)
         return self._base
+
+    def changed(self, path: str) -> bool:
+        """Did the entry itself (not what it leads to) change? Also for a path the diff
+        was not limited to."""
+        return self.base.entries.get(path) != self.head.entries.get(path)
 
     def base_content(self, path: str, wanted: PathTest) -> str | None:
         """The blob the checked path `path` had at the base (through links), if any."""
@@ -111,7 +116,7 @@ def _link_view(link: str, changed: dict[str, FileChange], wanted: PathTest, tree
                notes: list[Finding]) -> View | None:
     head = trees.head.resolve(link)
     if not isinstance(head, Resolved):
-        if link in changed:
+        if link in changed or trees.changed(link):
             notes.append(skipped_note(printable(link), head))
         return None
     base = trees.base_content(link, wanted)
@@ -133,9 +138,12 @@ def checked_views(git: Git, base: str, head: str | None, changes: list[FileChang
     """Views of every checked path the change touches, and notes on what is not followed.
 
     `wanted` says whether a path is checked; `in_scope` limits the links considered to the
-    paths the run was asked about. The head's tree is listed to find its symlinks (a few
-    ms for 10,000 files; `listing` when the caller started it already); the base's only
-    when there are some."""
+    paths the run was asked about — except for the index (`--staged`, head None): there
+    the names are pre-commit's filtered list of staged files, which never holds an
+    unchanged link whose target the commit changes, so every link leading to a staged
+    change is judged, wherever it is. The head's tree is listed to find its symlinks (a
+    few ms for 10,000 files; `listing` when the caller started it already); the base's
+    only when there are some."""
     trees = _Trees(git, base, head, listing)
     views: list[View] = []
     notes: list[Finding] = []
@@ -152,8 +160,16 @@ def checked_views(git: Git, base: str, head: str | None, changes: list[FileChang
         else:
             views.append(_file_view(change, wanted, trees))
     for link in trees.head.links:
-        if wanted(link) and in_scope(link):
+        if not (in_scope(link) or head is None):
+            continue
+        if wanted(link):
             view = _link_view(link, changed, wanted, trees, notes)
             if view is not None:
                 views.append(view)
+        elif trees.changed(link) and wanted_directory(link, wanted):
+            # Not a manifest's name: only a link to a directory could matter, and that is
+            # not followed — in a full scan (sources.files) as here — but never silently.
+            problem = trees.head.resolve(link)
+            if not isinstance(problem, Resolved) and problem != BROKEN:
+                notes.append(skipped_note(printable(link), problem))
     return views, notes

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from policygate.model import Finding, Location, Severity, Suppression
 from policygate.parsers.yaml import ParsedFile
-from policygate.rules import rule_matches
+from policygate.rules import rule_matches, unknown_pattern
 
 WITHOUT_REASON = "policygate/suppression-without-reason"
 UNUSED = "policygate/unused-suppression"
@@ -116,11 +116,15 @@ def directive_problems(directives: list[Directive], rule_ran: RulePredicate,
             if not known(rule):
                 problems.append(meta_finding(
                     UNUSED, Severity.WARNING,
-                    f"{where} names unknown rule {rule!r} (see `policygate rules`)",
+                    f"{where} names an {unknown_pattern(rule)}",
                     directive.file, directive.line, directive.column))
             elif rule not in directive.used and rule_ran(rule):
-                problems.append(meta_finding(
-                    UNUSED, Severity.NOTE,
-                    f"{where} of {rule} matched no finding: remove it",
-                    directive.file, directive.line, directive.column))
+                problems.append(unused(directive, rule))
     return problems
+
+
+def unused(directive: Directive, rule: str) -> Finding:
+    """The note that a directive's rule matched no finding."""
+    return meta_finding(UNUSED, Severity.NOTE,
+                        f"{directive.kind} suppression of {rule} matched no finding: remove it",
+                        directive.file, directive.line, directive.column)

@@ -27,12 +27,22 @@ def _matches(exception: ConfigException, finding: Finding) -> bool:
     return True
 
 
+def live_exceptions(exceptions: Iterable[ConfigException], today: datetime.date
+                    ) -> list[ConfigException]:
+    return [e for e in exceptions if e.expires is None or e.expires >= today]
+
+
+def covered(finding: Finding, exceptions: Iterable[ConfigException]) -> bool:
+    """Would one of these (live) exceptions suppress the finding?"""
+    return any(_matches(e, finding) for e in exceptions)
+
+
 def apply_exceptions(findings: Iterable[Finding], exceptions: tuple[ConfigException, ...],
                      config_path: str, today: datetime.date, scanned_files: set[str],
                      full_scan: bool, rule_ran: RulePredicate
                      ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split findings into (kept, suppressed); report expired and unused exceptions."""
-    live = [e for e in exceptions if e.expires is None or e.expires >= today]
+    live = live_exceptions(exceptions, today)
     used: set[int] = set()
     kept: list[Finding] = []
     suppressed: list[Finding] = []

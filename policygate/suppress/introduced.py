@@ -16,6 +16,11 @@ file. Then:
   honoured and reported as a `policygate/new-suppression` note — or an error where the
   base config says `suppressions: {new: error}` — so the author knows the pull request
   will need approval.
+
+Such a run reads the working tree's config, so a config `exceptions:` entry is judged
+the same way: a finding it suppresses is newly suppressed when no live exception of the
+base commit's config covered it (an entry added, widened, or renewed past its expiry).
+In pull-request mode the config is the base's, so its exceptions are never new.
 """
 from __future__ import annotations
 
@@ -32,15 +37,19 @@ from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.rules import rule_matches
 from policygate.sources.diff import NULL_ID, SUBMODULE_MODE, SYMLINK_MODE
+from policygate.sources.git import EMPTY_TREE
 from policygate.suppress import Directive, file_directives
+from policygate.suppress.exceptions import covered
 
 if TYPE_CHECKING:
     from policygate.approvals.run import ApprovalRun
+    from policygate.config import ConfigException
     from policygate.sources.changes import ChangeSet
     from policygate.sources.git import Git
 
 NEW = "policygate/new-suppression"
 _WRITTEN = ("comment", "annotation")   # suppressions written in manifests (not config)
+EXCEPTION = "exception"                # a config `exceptions:` entry
 
 Key = tuple[str, str, str, str]
 
@@ -87,16 +96,23 @@ class AddedSuppression:
 
 
 class Introduced:
-    """The suppressions of a change's head, against those of its base."""
+    """The suppressions of a change's head, against those of its base. `base_exceptions`
+    are the base config's live exceptions when the run read the working tree's config,
+    `config_file` (repository path) (None: the run's exceptions are the base's own)."""
 
-    def __init__(self, git: Git, changes: ChangeSet) -> None:
+    def __init__(self, git: Git, changes: ChangeSet,
+                 base_exceptions: list[ConfigException] | None = None,
+                 config_file: str | None = None) -> None:
         self.git, self.changes = git, changes
+        self.base_exceptions, self.config_file = base_exceptions, config_file
         self.views = {source.display: view for source, view in
                       zip(changes.sources, changes.views)}
         self.head: dict[str, list[tuple[Directive, ResourceId | None]]] = {}
         for source in changes.sources:
             if source.content is not None:
                 self.head[source.display] = _directives(source.content, source.display)
+        for blob, path in self._other_head_blobs():
+            self.head[path] = _directives(blob, path)
         self.base: dict[Key, list[str]] = {}
         for blob, path in self._base_blobs():
             for directive, resource in _directives(blob, path):
@@ -110,6 +126,20 @@ class Introduced:
             if change.old_path and change.old_id != NULL_ID and \
                     change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
                 wanted.setdefault(change.old_id, change.old_path)
+        return self._blobs(wanted)
+
+    def _other_head_blobs(self) -> Iterable[tuple[bytes, str]]:
+        """The head versions of changed files the gate does not check on their own: a
+        render reads them (a patch named `patch.txt`, a file under an excluded path), and
+        a suppression written there is as new as one in a manifest."""
+        wanted = {change.new_id: change.path for change in self.changes.changes
+                  if not change.deleted and change.path not in self.head
+                  and change.new_id != NULL_ID
+                  and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
+        return self._blobs(wanted)
+
+    def _blobs(self, wanted: dict[str, str]) -> list[tuple[bytes, str]]:
+        """(content, path) of blobs within the size limit."""
         limit = Limits().max_file_bytes
         sizes = self.git.blob_sizes(list(wanted))
         blobs = self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
@@ -131,21 +161,80 @@ class Introduced:
 
     def is_new(self, finding: Finding) -> bool:
         suppression = finding.suppression
-        return (suppression is not None and suppression.kind in _WRITTEN
-                and finding.file in self.head
-                and not self._covered_at_base(finding.rule, _key(finding.resource, finding.file)))
+        if suppression is not None and suppression.kind == EXCEPTION:
+            return self.base_exceptions is not None and not covered(finding,
+                                                                     self.base_exceptions)
+        if suppression is None or suppression.kind not in _WRITTEN \
+                or suppression.file not in self.head:
+            return False
+        return not self._covered_at_base(finding.rule, self._written_key(finding))
 
-    def commit_of(self, file: str, line: int) -> str:
-        """The commit that wrote the suppression's line, as `git blame` says."""
-        if self.changes.head is None:
+    def _written_key(self, finding: Finding) -> Key:
+        """The resource the suppression is written in, as written — for a rendered finding
+        that is the patch's or the base's object, not the rendered one (another namespace,
+        a name prefix), so it compares with the same file's base version."""
+        suppression = finding.suppression
+        assert suppression is not None
+        for directive, resource in self.head[suppression.file]:
+            if (directive.kind, directive.line) == (suppression.kind, suppression.line):
+                return _key(resource, suppression.file)
+        return _key(finding.resource, suppression.file)
+
+    def commit_of(self, file: str, line: int, kind: str = "comment") -> str:
+        """The commit that wrote the suppression's line, as `git blame` says (for a config
+        exception: of the working tree's config, which is the one the run read)."""
+        if kind == EXCEPTION:
+            path = self.config_file or file
+            since = () if self.changes.base == EMPTY_TREE else (f"^{self.changes.base}",)
+            commit = self._blame(path, line, _entry_end(self.git.root / path, line), *since)
+            if commit == "0" * 40:
+                return "the working tree's config (not committed yet)"
+        elif self.changes.head is None:
             return "the staged change (not committed yet)"
-        view = self.views.get(file)
-        path = view.source if view is not None else file
-        output = self.git.run("blame", "--porcelain", "--no-textconv", "-L", f"{line},{line}",
-                              f"{self.changes.base}..{self.changes.head}", "--", path,
-                              check=False)
-        commit = output.split(b" ", 1)[0].decode(errors="replace")
+        else:
+            view = self.views.get(file)
+            commit = self._blame(view.source if view is not None else file, line, line,
+                                 f"{self.changes.base}..{self.changes.head}")
         return f"commit {commit[:12]}" if len(commit) == 40 else "an unknown commit"
+
+    def _blame(self, path: str, first: int, last: int, *revisions: str) -> str:
+        """The newest commit that wrote any of the lines, as `git blame` says (of the
+        working tree's file without a head revision: uncommitted lines are all zeros, the
+        newest of all); lines older than the range count only when nothing newer is."""
+        output = self.git.run("blame", "--porcelain", "--no-textconv", "-L", f"{first},{last}",
+                              *revisions, "--", path, check=False)
+        found: dict[str, list[int]] = {}  # commit -> [in the range, committer time]
+        current = ""
+        for row in output.decode("utf-8", "replace").splitlines():
+            key, _, value = row.partition(" ")
+            if len(key) == 40 and all(c in "0123456789abcdef" for c in key):
+                current = key
+                found.setdefault(current, [1, 0])
+            elif key == "boundary":
+                found[current][0] = 0
+            elif key == "committer-time":
+                found[current][1] = int(value)
+        if "0" * 40 in found:
+            return "0" * 40
+        return max(found, key=lambda commit: found[commit], default="")
+
+
+def _entry_end(config: Path, line: int) -> int:
+    """The last line of the `exceptions:` entry that starts on `line` (`- rule: ...`):
+    every following line indented deeper than its dash, or blank."""
+    try:
+        lines = config.read_text(encoding="utf-8", errors="replace").split("\n")
+    except OSError:
+        return line
+    dash = len(lines[line - 1]) - len(lines[line - 1].lstrip()) if line <= len(lines) else 0
+    end = line
+    for number in range(line + 1, len(lines) + 1):
+        text = lines[number - 1]
+        if text.strip() and len(text) - len(text.lstrip()) <= dash:
+            break
+        if text.strip():
+            end = number
+    return end
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +281,7 @@ def review_new_suppressions(report: Report, introduced: Introduced, pr_mode: boo
     for group, findings in groups.items():
         what = (f"new {group.kind} suppression of {group.rule} in "
                 f"{group.resource or group.file} (reason: {group.reason or 'none given'}; "
-                f"added in {introduced.commit_of(group.file, group.line)})")
+                f"added in {introduced.commit_of(group.file, group.line, group.kind)})")
         if not pr_mode:
             notes.append(_finding(severity, f"{what} is honoured here; in a pull request it "
                                             f"needs the approval the base config asks for "

@@ -1,6 +1,6 @@
 """examples/gitlab-ci.yml and the job it includes: valid against GitLab's CI schema
 (check-jsonschema's vendored copy) and hardened — the job comes from a pinned include of a
-protected project, runs on merge requests, cannot fail quietly, installs a pinned release
+protected project, runs on merge requests, cannot fail quietly, installs a release tag from its own repository
 and publishes the Code Quality report."""
 from __future__ import annotations
 
@@ -48,9 +48,10 @@ def test_the_job_is_hardened():
     job = yaml.safe_load(JOB.read_text())["policygate"]
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert job["allow_failure"] is False
-    assert job["script"] == ["pip install --no-cache-dir 'gitops-policygate[gitlab]==0.1.0'",
+    assert job["script"] == ["pip install --no-cache-dir 'gitops-policygate[gitlab] @ "
+                             "git+https://github.com/policygate/policygate@v0.2.0'",
                              "policygate mr"]
-    assert re.fullmatch(r".*==\d+\.\d+\.\d+'", job["script"][0])     # a pinned release
+    assert re.fullmatch(r".* @ git\+https://\S+@v\d+\.\d+\.\d+'", job["script"][0])  # a tag
     assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
     assert job["artifacts"]["when"] == "always"
     assert job["variables"]["GIT_SUBMODULE_STRATEGY"] == "none"

@@ -49,7 +49,7 @@ def feature_repo(root: Path, files: dict[str, str | bytes]) -> Repo:
 
 def pr_context(repo: Repo, base: str, head: str, files: list[dict], reviews=(),
                author: str = "dave", name: str = "pr.json") -> str:
-    """Write a PR-context file (DESIGN.md "PR context") into the repository; its name."""
+    """Write a PR-context file (schemas/pr-context.schema.json) into the repository; its name."""
     data = {"repository": "acme/gitops", "number": 7, "author": author,
             "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head},
             "files": files,

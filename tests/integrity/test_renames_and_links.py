@@ -119,7 +119,8 @@ def test_links_in_pull_request_mode(tmp_path):
     ("../../outside.yaml", "symlink to a path outside the repository: not followed"),
     ("missing.yaml", "broken symlink or symlink loop: not followed"),
     ("loop.yaml", "broken symlink or symlink loop: not followed"),
-    ("../docs", "symlink to a directory: not followed"),
+    ("../docs", "symlink to a directory: not followed (kubectl, Argo CD and Flux do not "
+                "enter it either)"),
 ])
 def test_links_that_cannot_be_followed_are_refused_with_a_note(tmp_path, target, note):
     repo = feature_repo(tmp_path / "repo", {"docs/pod.txt": BAD})
@@ -141,3 +142,68 @@ def test_a_link_to_a_compliant_target_passes(tmp_path):
     run = run_cli("check", "--format", "json", "--select", "pss", "--pss-warn-level", "none",
                   "--diff", "main", cwd=repo.root)
     assert (run.exit_code, run.json()["summary"]["files"], run.json()["findings"]) == (0, 1, [])
+
+
+@pytest.mark.parametrize("target", ["docs/pod.txt", "shared/pod.yaml"])
+def test_a_staged_target_re_judges_its_links_whatever_files_are_named(tmp_path, target):
+    """The class: a commit that stages a manifest and a link's target; pre-commit names
+    the staged files its filter keeps (never the unchanged link), and the names limited
+    the run to them."""
+    repo = feature_repo(tmp_path / "repo", {target: CLEAN, "apps/web.yaml": CLEAN})
+    _link(repo, "deploy/pod.yaml", f"../{target}")
+    repo.commit(message="link")
+    repo.write({target: BAD, "apps/web.yaml": CLEAN.replace("1.0", "1.1")})
+    repo.git("add", "-A")
+    named = ["apps/web.yaml"] + ([target] if target.endswith(".yaml") else [])
+    expected = [("pss/host-namespaces", "deploy/pod.yaml", 7)] + (
+        [("pss/host-namespaces", target, 7)] if target.endswith(".yaml") else [])
+    for mode in MODES:
+        assert check(repo, "--staged", "--filter-mode", mode, *named) == expected, mode
+    # The negative: a compliant target leaves every link clean.
+    repo.write({target: CLEAN.replace("1.0", "1.2")})
+    repo.git("add", "-A")
+    assert check(repo, "--staged", *named) == []
+
+
+DIRECTORY_NOTE = ("symlink to a directory: not followed (kubectl, Argo CD and Flux do not "
+                  "enter it either)")
+
+
+@pytest.mark.parametrize("name", ["deploy/shared", "deploy/shared.yaml"])
+def test_a_directory_link_is_refused_with_a_note_in_every_mode(tmp_path, name):
+    """The class: a link to a directory was a note in a diff only when its name looked like
+    a manifest's, and skipped silently by the full scan. Neither follows it — kubectl -R,
+    Argo CD and Flux do not enter it either — and both say so."""
+    repo = feature_repo(tmp_path / "repo", {"common/pod.yaml": BAD})
+    _link(repo, name, "../common")
+    repo.commit(message="link a directory")
+    expected = [("source/skipped", name, DIRECTORY_NOTE),
+                ("pss/host-namespaces", "common/pod.yaml", "pod shares the host's process (PID) "
+                 "namespace (hostPID=true): remove the field or set it to false")]
+
+    def run(*args: str) -> list[tuple[str, str, str]]:
+        result = run_cli("check", "--format", "json", "--select", "pss,source",
+                         "--pss-warn-level", "none", *args, cwd=repo.root)
+        found = sorted(((f["rule"], f["file"], f["message"]) for f in result.json()["findings"]),
+                       reverse=True)
+        assert result.exit_code == (1 if len(found) > 1 else 0), result.stderr
+        return found
+
+    assert run() == expected                               # the full scan
+    assert run("deploy") == expected[:1]                    # a directory holding the link
+    assert run("--diff", "main") == expected[:1]            # the change adds only the link
+    repo.git("reset", "-q", "--soft", "main")
+    assert run("--staged") == expected[:1]
+    # pre-commit names what its filter keeps (`--all-files`: every manifest, checked whole).
+    assert run("--staged", "common/pod.yaml") == expected
+
+
+def test_an_excluded_directory_link_is_not_mentioned(tmp_path):
+    repo = feature_repo(tmp_path / "repo", {"common/pod.yaml": CLEAN,
+                                            ".policygate.yaml": "paths: {exclude: [deploy]}\n"})
+    _link(repo, "deploy/shared", "../common")
+    repo.commit(message="link a directory")
+    for args in ((), ("--diff", "main")):
+        run = run_cli("check", "--format", "json", "--select", "pss,source", "--pss-warn-level",
+                      "none", *args, cwd=repo.root)
+        assert (run.exit_code, run.json()["findings"]) == (0, []), args

@@ -34,8 +34,8 @@ def processes() -> dict[int, list[str]]:
     return found
 
 
-def _children() -> list[int]:
-    return [pid for pid, fields in processes().items() if int(fields[1]) == os.getpid()]
+def _children(parent: int) -> list[int]:
+    return [pid for pid, fields in processes().items() if int(fields[1]) == parent]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -47,19 +47,21 @@ def _cpu_seconds(pid: int) -> float:
 
 
 class WorkerKiller(threading.Thread):
-    """Kills every child process that spends `cpu` seconds of CPU, with `sig`: a crash
+    """Kills every child process (of this process, or of `parent`: the engine worker of a
+    policygate the test started) that spends `cpu` seconds of CPU, with `sig`: a crash
     that happens again when the document is asked again, as a real one does."""
 
-    def __init__(self, sig: int = signal.SIGKILL, cpu: float = 0.7, limit: float = 60.0) -> None:
+    def __init__(self, sig: int = signal.SIGKILL, cpu: float = 0.7, limit: float = 60.0,
+                 parent: int | None = None) -> None:
         super().__init__(daemon=True)
-        self.sig, self.cpu, self.limit = sig, cpu, limit
+        self.sig, self.cpu, self.limit, self.parent = sig, cpu, limit, parent
         self.killed: list[int] = []
         self._done = threading.Event()
 
     def run(self) -> None:
         deadline = time.monotonic() + self.limit
         while not self._done.is_set() and time.monotonic() < deadline:
-            for pid in _children():
+            for pid in _children(self.parent or os.getpid()):
                 if pid not in self.killed and _cpu_seconds(pid) >= self.cpu:
                     os.kill(pid, self.sig)
                     self.killed.append(pid)

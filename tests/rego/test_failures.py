@@ -95,6 +95,32 @@ def test_engine_crash_is_a_failure_naming_the_document_and_the_scan_goes_on(writ
     assert check(root, "--policy", "policy", "--engine", engine, "b.yaml").exit_code == 1
 
 
+def test_an_engine_crash_prints_no_python_fault_dump(write):
+    """A native crash in the worker of a process running with faulthandler on (python -X
+    faulthandler, pytest) is the signal named once, never "Fatal Python error" and a
+    stack dump on the user's terminal or in the message. On regorus the signal kills the
+    worker outright; Go's runtime (opa) answers an outside SIGSEGV with its own crash
+    handling, which may take until the document timeout, so it is not the probe here."""
+    import signal
+    import subprocess
+    import sys
+
+    slow = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow}\n"
+    root = write({"policy/crash.rego": CRASHER, "a.yaml": slow})
+    process = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "policygate",
+                                "check", "--policy", "policy", "--engine", "regorus", "a.yaml"],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    with WorkerKiller(sig=signal.SIGSEGV, parent=process.pid) as killer:
+        stdout, stderr = process.communicate(timeout=120)
+    assert killer.killed
+    assert process.returncode == 2
+    assert ("policygate: error: the regorus engine failed on a.yaml document 1 (ConfigMap/"
+            "slow): regorus crashed (SIGSEGV)\n") in stderr
+    assert "Fatal Python error" not in stdout + stderr
+    assert 'File "' not in stderr and "Current thread" not in stderr
+
+
 SLOW = f"""package main
 
 deny contains "slow" if {{

@@ -241,22 +241,9 @@ def _privileged_chart() -> dict[str, str]:
     return chart
 
 
-def _precommit_all_files(repo: Repo, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT),
-                           "policygate", "--all-files", "--verbose"], cwd=repo.root, env=env,
-                          capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory) -> Path:
-    """One hook environment for the module: installing it is the slow part."""
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
 @pytest.mark.parametrize("helm", ["with_helm", "without_helm"])
 def test_check_dir_file_staged_and_pre_commit_give_one_answer_for_a_template(
-        tmp_path, request, helm, pre_commit_home):
+        tmp_path, request, helm, hook_repository):
     request.getfixturevalue(helm)
     repo = Repo(tmp_path / "repo")
     repo.commit({"README.md": "charts\n"})
@@ -277,7 +264,7 @@ def test_check_dir_file_staged_and_pre_commit_give_one_answer_for_a_template(
             line for line in answers["check DIR"].stdout.splitlines() if "error [" in line], mode
         assert run.stdout.startswith(expected), (mode, run.stdout)
     repo.git("commit", "-q", "-m", "chart")
-    hook = _precommit_all_files(repo, pre_commit_home)
+    hook = hook_repository.run(repo.root, "policygate", "--all-files")
     assert hook.returncode == 1, hook.stdout + hook.stderr
     assert expected in hook.stdout
     assert "parse/invalid-yaml" not in hook.stdout

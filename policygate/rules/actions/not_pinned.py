@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policygate.model import Document, Severity, Violation
-from policygate.provenance.revisions import is_abbreviated_sha, is_commit_sha
 from policygate.rules import Rule, RuleContext, RuleDoc
 
 
 
 def check(document: Document, ctx: RuleContext) -> Iterator[Violation]:
     from policygate.provenance.policy import family_policy
+    from policygate.provenance.revisions import is_abbreviated_sha, is_commit_sha
     from policygate.provenance.workflows import action_sites
 
     exempt = family_policy(ctx.sections, "actions").pinning.exempt

@@ -14,7 +14,7 @@ from policygate.rules.gitops._common import sites_of
 if TYPE_CHECKING:
     from policygate.provenance.sites import Revision, SourceSite
 
-_REF_NAME = re.compile(r"[\w./-]+\Z")
+_REF_NAME = r"[\w./-]+\Z"
 
 
 def _fix(site: SourceSite, revision: Revision) -> str:
@@ -31,7 +31,7 @@ def _fix(site: SourceSite, revision: Revision) -> str:
         return f"its digest (`crane digest {target}`)"
     source = site.url or "<repository>"
     value = revision.value or "HEAD"
-    lookup = f"git ls-remote {source} {value}" if _REF_NAME.match(value) \
+    lookup = f"git ls-remote {source} {value}" if re.match(_REF_NAME, value) \
         else f"git ls-remote --tags {source}"
     if site.where == "GitRepository":
         return f"`spec.ref.commit` (`{lookup}`) or a release `spec.ref.tag`"
@@ -39,14 +39,16 @@ def _fix(site: SourceSite, revision: Revision) -> str:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    sites = sites_of(resource)
+    if not sites:  # not an Argo CD or Flux object: nothing more to load
+        return
     from policygate.provenance.policy import family_policy
     from policygate.provenance.revisions import revision_float
 
-    policy = family_policy(ctx.sections, "gitops")
-    pinning = policy.pinning
+    pinning = family_policy(ctx.sections, "gitops").pinning
     if not pinning.required_in(resource.file):
         return
-    for site in sites_of(resource):
+    for site in sites:
         revision = site.revision
         if revision is None or (site.identity and pinning.exempt.matches(site.identity)):
             continue

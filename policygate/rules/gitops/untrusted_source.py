@@ -9,12 +9,15 @@ from policygate.rules.gitops._common import sites_of
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    sites = sites_of(resource)
+    if not sites:  # not an Argo CD or Flux object: nothing more to load
+        return
     from policygate.provenance.policy import family_policy
 
     allowed = family_policy(ctx.sections, "gitops").allowed
     if allowed is None:
         return
-    for site in sites_of(resource):
+    for site in sites:
         if site.url is None or site.identity is None or allowed.matches(site.identity):
             continue
         yield Violation(
