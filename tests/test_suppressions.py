@@ -289,8 +289,8 @@ def test_every_directive_form_its_reach_and_its_problems(write):
         _meta(no_reason, "warning", "annotation suppression of pss/privileged, pss/nope has no "
               "reason: say why the risk is accepted (annotation policygate.dev/ignore-reason)",
               10, 5),
-        _meta(unused, "warning", "annotation suppression names unknown rule 'pss/nope' (see "
-              "`policygate rules`)", 10, 5),
+        _meta(unused, "warning", "annotation suppression names an unknown rule or family "
+              "'pss/nope' — did you mean 'pss/host-probes'? (see `policygate rules`)", 10, 5),
         _meta(no_reason, "warning", "comment suppression of pss/privileged, pss/host-ports has "
               "no reason: say why the risk is accepted (text after the ])", 26, 9),
         _meta(unused, "note", "comment suppression of pss/host-ports matched no finding: "
@@ -302,8 +302,8 @@ def test_every_directive_form_its_reach_and_its_problems(write):
          "path": "spec.containers[2].securityContext.privileged", "source": "builtin",
          "fix": "privileged: false"},
         # The directive's `#`, not the one inside the quoted name before it.
-        _meta(unused, "warning", "comment suppression names unknown rule 'pss/nope' (see "
-              "`policygate rules`)", 31, 59),
+        _meta(unused, "warning", "comment suppression names an unknown rule or family "
+              "'pss/nope' — did you mean 'pss/host-probes'? (see `policygate rules`)", 31, 59),
         _meta(unused, "note", "comment suppression of pss/privileged matched no finding: "
               "remove it", 32, 1),
     ]

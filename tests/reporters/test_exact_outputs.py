@@ -11,6 +11,7 @@ import pytest
 from policygate.baseline import fingerprint
 from policygate.model import Finding, Location, Report, ResourceId, Severity, Suppression
 from policygate.reporters import render
+from policygate.reporters.terminal import Terminal
 from policygate.reporters.gitlab_codequality_report import issues
 from policygate.reporters.json_report import report_to_json
 from policygate.reporters.summary_report import headline, render_summary
@@ -279,6 +280,13 @@ deploy/web.yaml:20:14: note [image/latest-tag] image nginx uses the latest tag |
 broken.yaml: error [parse/invalid-yaml] bad\x01 yaml
 
 2 errors, 1 warning, 2 notes in 3 files (4 files, 3 resources checked, 1 suppressed)
+
+  1  error    parse/invalid-yaml
+  1  error    pss/privileged
+  1  warning  pss/privileged
+  2  note     image/latest-tag
+
+Why, and how to fix: policygate explain RULE (e.g. policygate explain parse/invalid-yaml)
 """
 
 
@@ -287,7 +295,7 @@ def test_text_groups_files_by_a_blank_line_and_colours_only_on_request():
     assert render("text", report) == TEXT
     bold, reset = "\x1b[1m", "\x1b[0m"
     red, yellow, cyan = "\x1b[31m", "\x1b[33m", "\x1b[36m"
-    coloured = render("text", report, color=True).splitlines()
+    coloured = render("text", report, terminal=Terminal(color=True)).splitlines()
     assert coloured[:3] == [
         f"{bold}deploy/api.yaml:3:1{reset}: {cyan}note{reset} [image/latest-tag] note only é", "",
         f"{bold}deploy/web.yaml:9:9{reset}: {red}error{reset} [pss/privileged] container "
@@ -295,4 +303,8 @@ def test_text_groups_files_by_a_blank_line_and_colours_only_on_request():
     assert coloured[3].startswith(f"{bold}deploy/web.yaml:14:9{reset}: {yellow}warning{reset} ")
     assert coloured[6] == f"{bold}broken.yaml{reset}: {red}error{reset} [parse/invalid-yaml] " \
                           "bad\x01 yaml"
+    assert coloured[10] == f"  1  {red}error{reset}    parse/invalid-yaml"
+    assert coloured[13] == f"  2  {cyan}note{reset}     image/latest-tag"
+    findings_only = TEXT.split("\n\n2 errors")[0] + "\n"
+    assert render("text", report, terminal=Terminal(quiet=True)) == findings_only
     assert render("text", Report()) == ""

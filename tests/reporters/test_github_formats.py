@@ -2,8 +2,8 @@
 validity."""
 from __future__ import annotations
 
+import importlib.metadata
 import json
-import re
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -182,8 +182,7 @@ def test_sarif_rules_describe_each_rule_once_with_its_default_level():
     assert (sarif["$schema"], sarif["version"]) == (
         "https://json.schemastore.org/sarif-2.1.0.json", "2.1.0")
     run = sarif["runs"][0]
-    version = re.search(r'^version = "(.*)"$', (Path(__file__).parents[2] / "pyproject.toml"
-                                                 ).read_text(), re.M).group(1)
+    version = importlib.metadata.version("gitops-policygate")
     assert run["tool"]["driver"] == {
         "name": "policygate", "version": version,
         "informationUri": "https://github.com/policygate/policygate",
