@@ -32,7 +32,7 @@ class BaseDirectory:
         return path if os.path.isabs(path) else os.path.join(self.path, path)
 
 
-def _parse(parser: str, text: str, where: str) -> Any:
+def _documents(parser: str, text: str, where: str) -> list[Any]:
     from policygate.parsers import parse_bytes
     from policygate.parsers.yaml import Limits
 
@@ -42,7 +42,12 @@ def _parse(parser: str, text: str, where: str) -> Any:
     parsed = parse_bytes(text.encode("utf-8"), where, Limits())
     if parsed.findings:
         raise ValueError(f"{where}: {parsed.findings[0].message}")
-    documents = [document.data for document in parsed.documents]
+    return [document.data for document in parsed.documents]
+
+
+def _parse(parser: str, text: str, where: str) -> Any:
+    """One document as itself, several as a list (Conftest's parse_config_file)."""
+    documents = _documents(parser, text, where)
     return documents[0] if len(documents) == 1 else documents
 
 
@@ -69,12 +74,11 @@ def conftest_functions(base: BaseDirectory) -> dict[str, tuple[int, Any]]:
         return _parse(_parser_for(full), _read(full), full)
 
     def parse_combined_config_files(paths: Sequence[str]) -> Any:
-        combined = []
-        for path in paths:
-            full = base.resolve(path)
-            combined.append({"path": full, "contents": _parse(_parser_for(full), _read(full),
-                                                              full)})
-        return combined
+        # One entry per document, as Conftest's --combine input has: a policy that looks
+        # for a Service beside a Deployment must find it in a file holding both.
+        return [{"path": full, "contents": document}
+                for full in map(base.resolve, paths)
+                for document in _documents(_parser_for(full), _read(full), full)]
 
     return {"parse_config": (2, parse_config), "parse_config_file": (1, parse_config_file),
             "parse_combined_config_files": (1, parse_combined_config_files)}

@@ -251,8 +251,8 @@ test_parse_config_file_is_relative_to_the_test if {
 }
 
 test_parse_combined_config_files if {
-  docs := parse_combined_config_files(["fixtures/pod.yaml", "fixtures/job.json"])
-  [d.contents.kind | some d in docs] == ["Pod", "Job"]
+  docs := parse_combined_config_files(["fixtures/pod.yaml", "fixtures/two.yaml", "fixtures/job.json"])
+  [[d.contents.kind, substring(d.path, count(d.path) - 8, 8)] | some d in docs] == [["Pod", "pod.yaml"], ["Service", "two.yaml"], ["Deployment", "two.yaml"], ["Job", "job.json"]]
   endswith(docs[0].path, "fixtures/pod.yaml")
 }
 
@@ -265,7 +265,9 @@ test_other_formats_are_an_error if {
 def test_conftest_parse_builtins_read_yaml_and_json(write, engine):
     root = write({"policy/main.rego": POLICY, "policy/parse_test.rego": PARSE_TESTS,
                   "policy/fixtures/pod.yaml": "kind: Pod\nmetadata:\n  name: web\n",
-                  "policy/fixtures/job.json": '{"kind": "Job"}'})
+                  "policy/fixtures/job.json": '{"kind": "Job"}',
+                  # Conftest combines documents, not files: a file of two is two entries.
+                  "policy/fixtures/two.yaml": "kind: Service\n---\nkind: Deployment\n"})
     run = run_cli("test", "--engine", engine, "policy", cwd=root)
     lines = run.stdout.splitlines()
     assert [line.split(" (")[0] for line in lines[:4]] == [
