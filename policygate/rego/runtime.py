@@ -112,9 +112,23 @@ def with_columns(problems: Sequence[Problem], texts: dict[str, str]) -> list[Pro
     return located
 
 
+# regorus refuses a variable that a body or comprehension uses before its own `:=` of the
+# same name, which OPA compiles (Conftest's examples/combine does it): say it is regorus.
+_USED_BEFORE = "used before definition"
+_USED_BEFORE_FIX = ("; regorus refuses a variable used before its `:=` in the same body or "
+                    "comprehension, which OPA accepts: rename one of them, or run with "
+                    "--engine opa or an OPA server (--opa-url)")
+
+
 def regorus_problems(text: str) -> list[Problem]:
-    return [Problem(m.group("file"), int(m.group("line")), int(m.group("column")),
-                    m.group("message").strip()) for m in _REGORUS_ERROR.finditer(text)]
+    found = []
+    for match in _REGORUS_ERROR.finditer(text):
+        message = match.group("message").strip()
+        if _USED_BEFORE in message:
+            message = message.rstrip(".") + _USED_BEFORE_FIX
+        found.append(Problem(match.group("file"), int(match.group("line")),
+                             int(match.group("column")), message))
+    return found
 
 
 def _load_all(modules: Sequence[tuple[str, str]], add: Callable[[str, str], None],

@@ -71,6 +71,26 @@ def test_compliant_document_passes(write, backend):
     assert (run.exit_code, findings(run), run.stderr) == (0, [], notes(backend))
 
 
+BOOLEAN = """package main
+
+deny if input.spec.replicas == 1
+
+warn_unlabelled if not input.metadata.labels
+"""
+
+
+def test_a_boolean_rule_that_holds_fails_the_document_instead_of_passing_silently(write, backend):
+    """Conftest passes a boolean `deny` that is true; a gate would then let through what
+    the policy author meant to block."""
+    root = write({"policy/deploy.rego": BOOLEAN, "deploy/web.yaml": DEPLOYMENT,
+                  "deploy/api.yaml": COMPLIANT})
+    run = check(root, "--policy", "policy", *backend, "deploy/web.yaml", "deploy/api.yaml")
+    assert run.exit_code == 1, run.stderr
+    assert findings(run) == [
+        ("rego/main", "error", "deploy/web.yaml", 1, "data.main.deny is true"),
+        ("rego/main", "warning", "deploy/web.yaml", 1, "data.main.warn_unlabelled is true")]
+
+
 V0 = """package main
 
 deny[msg] {

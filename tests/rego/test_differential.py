@@ -117,6 +117,13 @@ KNOWN = [
      "OPA refuses an unknown function when it loads the policy; regorus when the rule runs",
      'package main\n\ndeny contains "x" if nosuch(input.kind)\n',
      {"opa": "refused", "regorus": "reported"}),
+    ("use-before-declare",
+     "a comprehension that uses a name and then declares it with := (Conftest's "
+     "examples/combine): OPA compiles it, regorus refuses it",
+     'package main\n\ndeny contains name if {\n  name := input.metadata.name\n'
+     '  same := [name | name == input.metadata.name; name := input.kind]\n'
+     '  count(same) > 0\n}\n',
+     {"opa": "answer", "regorus": "refused"}),
 ]
 
 
