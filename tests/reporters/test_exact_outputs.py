@@ -308,3 +308,136 @@ def test_text_groups_files_by_a_blank_line_and_colours_only_on_request():
     findings_only = TEXT.split("\n\n2 errors")[0] + "\n"
     assert render("text", report, terminal=Terminal(quiet=True)) == findings_only
     assert render("text", Report()) == ""
+
+
+# On a terminal (tests/test_output.py runs the same through a real pty, end to end).
+_CONTEXT = " [namespace shop: restricted applies]"
+
+
+def _at(rule: str, severity: Severity, message: str, line: int, column: int,
+        resource: ResourceId | None = POD, file: str = "deploy/web.yaml") -> Finding:
+    return Finding(rule, severity, message, file, Location(line, column, line), resource)
+
+
+def terminal_report() -> Report:
+    tabs = _at("parse/invalid-yaml", Severity.ERROR, "tabs are not allowed", 3, 1, None,
+               "z.yaml")
+    tabs.excerpt = ("kind: Pod\\t", 10)
+    return Report([
+        _at("pss/run-as-non-root", Severity.WARNING,
+            'container "web" may run as root: set runAsNonRoot: true' + _CONTEXT, 9, 9),
+        _at("pss/seccomp-required", Severity.WARNING, 'container "web" has no seccomp '
+            "profile: set seccompProfile.type to RuntimeDefault or Localhost" + _CONTEXT, 9, 9),
+        _at("pss/privileged", Severity.ERROR, 'container "web" runs privileged' + _CONTEXT, 9, 9),
+        _at("pss/host-ports", Severity.ERROR, "hostPort 80 is used", 12, 11),
+        tabs,
+        _at("parse/duplicate-key", Severity.WARNING, "duplicate key kind [a]", 3, 1, None,
+            "z.yaml"),
+    ], files=2, resources=1)
+
+
+TERMINAL_COUNTS = """3 errors, 3 warnings in 2 files (2 files, 1 resource checked)
+
+  1  error    parse/invalid-yaml
+  1  error    pss/host-ports
+  1  error    pss/privileged
+  1  warning  parse/duplicate-key
+  1  warning  pss/run-as-non-root
+  1  warning  pss/seccomp-required
+
+Why, and how to fix: policygate explain RULE (e.g. policygate explain parse/invalid-yaml)
+"""
+
+TERMINAL = """deploy/web.yaml:9:9: 3 findings in Pod/shop/web
+  warning [pss/run-as-non-root] container "web" may run as root: set runAsNonRoot: true
+  warning [pss/seccomp-required] container "web" has no seccomp profile: set seccompProfile.type to RuntimeDefault or Localhost
+  error [pss/privileged] container "web" runs privileged
+  [namespace shop: restricted applies]
+deploy/web.yaml:12:11: error [pss/host-ports] hostPort 80 is used
+
+z.yaml:3:1: 2 findings
+  error [parse/invalid-yaml] tabs are not allowed
+      3 | kind: Pod\\t
+        |          ^
+  warning [parse/duplicate-key] duplicate key kind [a]
+
+""" + TERMINAL_COUNTS
+
+TERMINAL_60 = """deploy/web.yaml:9:9: 3 findings in Pod/shop/web
+  warning [pss/run-as-non-root] container "web" may run as
+      root: set runAsNonRoot: true
+  warning [pss/seccomp-required] container "web" has no
+      seccomp profile: set seccompProfile.type to
+      RuntimeDefault or Localhost
+  error [pss/privileged] container "web" runs privileged
+  [namespace shop: restricted applies]
+deploy/web.yaml:12:11: error [pss/host-ports] hostPort 80 is
+    used
+
+z.yaml:3:1: 2 findings
+  error [parse/invalid-yaml] tabs are not allowed
+      3 | kind: Pod\\t
+        |          ^
+  warning [parse/duplicate-key] duplicate key kind [a]
+
+3 errors, 3 warnings in 2 files (2 files, 1 resource
+  checked)
+
+  1  error    parse/invalid-yaml
+  1  error    pss/host-ports
+  1  error    pss/privileged
+  1  warning  parse/duplicate-key
+  1  warning  pss/run-as-non-root
+  1  warning  pss/seccomp-required
+
+Why, and how to fix: policygate explain RULE (e.g.
+  policygate explain parse/invalid-yaml)
+"""
+
+
+def test_a_terminal_groups_one_lines_findings_under_it_and_prints_a_shared_context_once():
+    assert render("text", terminal_report(), terminal=Terminal(tty=True)) == TERMINAL
+    # Not on a terminal: one editor-style line per finding, contexts left in place.
+    piped = render("text", terminal_report()).splitlines()
+    assert piped[:4] == [
+        'deploy/web.yaml:9:9: warning [pss/run-as-non-root] container "web" may run as root: '
+        "set runAsNonRoot: true" + _CONTEXT,
+        'deploy/web.yaml:9:9: warning [pss/seccomp-required] container "web" has no seccomp '
+        "profile: set seccompProfile.type to RuntimeDefault or Localhost" + _CONTEXT,
+        'deploy/web.yaml:9:9: error [pss/privileged] container "web" runs privileged' + _CONTEXT,
+        "deploy/web.yaml:12:11: error [pss/host-ports] hostPort 80 is used"]
+
+
+def test_a_terminal_wraps_long_lines_to_its_width_but_never_below_40_columns():
+    assert render("text", terminal_report(), terminal=Terminal(tty=True, width=60)) == TERMINAL_60
+    narrow = render("text", terminal_report(), terminal=Terminal(tty=True, width=12))
+    assert narrow.splitlines()[1:4] == ["  warning [pss/run-as-non-root] container",
+                                        '      "web" may run as root: set',
+                                        "      runAsNonRoot: true"]
+
+
+def test_colour_on_a_terminal_marks_the_place_and_the_severity_and_nothing_else():
+    bold, reset, red, yellow = "\x1b[1m", "\x1b[0m", "\x1b[31m", "\x1b[33m"
+    coloured = render("text", terminal_report(), terminal=Terminal(tty=True, color=True, width=60))
+    assert coloured.replace(bold, "").replace(reset, "").replace(red, "").replace(
+        yellow, "") == TERMINAL_60
+    lines = coloured.splitlines()
+    assert lines[:2] == [f"{bold}deploy/web.yaml:9:9{reset}: 3 findings in Pod/shop/web",
+                         f"  {yellow}warning{reset} [pss/run-as-non-root] container \"web\" "
+                         "may run as"]
+    assert lines[8] == f"{bold}deploy/web.yaml:12:11{reset}: {red}error{reset} " \
+                       "[pss/host-ports] hostPort 80 is"
+    assert lines[23] == f"  1  {yellow}warning{reset}  parse/duplicate-key"
+
+
+def test_a_clean_run_on_a_terminal_is_one_line_and_nothing_when_quiet_or_piped():
+    clean = Report(files=3, resources=5)
+    assert render("text", clean, terminal=Terminal(tty=True, elapsed=0.1234)) == \
+        "✓ 3 files, 5 resources, 0 findings (0.12 s)\n"
+    one = Report(files=1, resources=1, suppressed=[_at("pss/privileged", Severity.ERROR, "x", 1, 1)])
+    assert render("text", one, terminal=Terminal(tty=True, color=True)) == \
+        "\x1b[32m✓\x1b[0m 1 file, 1 resource, 0 findings, 1 suppressed\n"
+    assert render("text", one, terminal=Terminal(tty=True, quiet=True)) == ""
+    assert render("text", one) == ""
+    findings_only = render("text", terminal_report(), terminal=Terminal(tty=True, quiet=True))
+    assert findings_only == TERMINAL.split("\n\n3 errors")[0] + "\n"
