@@ -3,6 +3,9 @@
 comment or annotation; in pull-request mode the base commit's config decides alone."""
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
 from tests.conftest import run_cli
@@ -103,3 +106,54 @@ def test_a_pull_request_cannot_bring_its_own_exception(tmp_path):
     assert _found(run) == [("approval/policy-changed", "warning", ".policygate.yaml", 1),
                            ("pss/host-namespaces", "error", FILE, 7)]
     assert run.json()["suppressed"] == []
+
+
+TWO_ENTRIES = """exceptions:
+  - rule: pss/host-namespaces
+    kind: Pod
+    namespace: shop
+    name: NAME
+    reason: node agent
+  - rule: pss/privileged
+    reason: legacy
+"""
+
+
+def _commit_at(repo, files: dict[str, str], message: str, when: str) -> str:
+    """A commit with its own committer time: `git blame` ranks commits by it."""
+    repo.write(files)
+    repo.git("add", "-A")
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "commit", "-q", "-m", message], cwd=repo.root, env=env, check=True)
+    return repo.git("rev-parse", "HEAD").strip()
+
+
+def test_the_commit_named_is_the_newest_that_wrote_a_line_of_that_entry(tmp_path):
+    """The entry is added, then widened on its second line, then the next entry is edited:
+    the widening commit is the one to name — not the older one that added the entry, nor
+    the newer one that only touched its neighbour."""
+    entry_only = "exceptions:\n  - rule: pss/privileged\n    reason: legacy\n"
+    repo = feature_repo(tmp_path / "repo", {FILE: CLEAN, ".policygate.yaml": entry_only})
+    _commit_at(repo, {FILE: BAD, ".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner")},
+               "add", "2026-11-01T10:00:00Z")
+    widened = _commit_at(repo, {".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner").replace(
+        "    kind: Pod\n", "    kind: '*'\n")}, "widen", "2026-11-02T10:00:00Z")
+    _commit_at(repo, {".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner").replace(
+        "    kind: Pod\n", "    kind: '*'\n").replace("legacy", "legacy pods")}, "reword",
+        "2026-11-03T10:00:00Z")
+    run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", FILE, cwd=repo.root)
+    assert _found(run) == [("policygate/new-suppression", "note", ".policygate.yaml", 2)]
+    assert run.json()["findings"][0]["message"] == _message(f"commit {widened[:12]}")
+
+
+def test_a_one_line_exception_is_blamed_on_its_own_line(tmp_path):
+    """A flow-style entry is one line; the entry after it (edited later) is not part of it."""
+    flow = ("exceptions:\n  - {rule: pss/host-namespaces, kind: Pod, namespace: shop, "
+            "name: miner, reason: node agent}\n  - rule: pss/privileged\n    reason: legacy\n")
+    repo = feature_repo(tmp_path / "repo", {FILE: CLEAN, ".policygate.yaml": "rules: {}\n"})
+    added = _commit_at(repo, {FILE: BAD, ".policygate.yaml": flow}, "add", "2026-11-01T10:00:00Z")
+    _commit_at(repo, {".policygate.yaml": flow.replace("legacy", "legacy pods")}, "reword",
+               "2026-11-02T10:00:00Z")
+    run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", FILE, cwd=repo.root)
+    assert _found(run) == [("policygate/new-suppression", "note", ".policygate.yaml", 2)]
+    assert run.json()["findings"][0]["message"] == _message(f"commit {added[:12]}")
