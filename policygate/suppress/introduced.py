@@ -180,7 +180,7 @@ class Introduced:
                 return _key(resource, suppression.file)
         return _key(finding.resource, suppression.file)
 
-    def commit_of(self, file: str, line: int, kind: str = "comment") -> str:
+    def commit_of(self, file: str, line: int, kind: str) -> str:
         """The commit that wrote the suppression's line, as `git blame` says (for a config
         exception: of the working tree's config, which is the one the run read)."""
         if kind == EXCEPTION:

@@ -277,3 +277,21 @@ def test_explain_covers_the_gate_integrity_rules(rule, tmp_path):
         config = "\n".join(line[4:] for line in example.splitlines() if not line.strip()
                            .startswith("#"))
         assert parse_config(config.encode(), "example.yaml").sections["approvals"]
+
+
+def test_a_suppression_written_through_a_link_names_the_commit_that_wrote_the_target(tmp_path):
+    """The link is judged as its target: the target's history says who wrote the comment."""
+    repo = feature_repo(tmp_path / "repo", {"docs/web.txt": CLEAN})
+    (repo.root / "deploy").mkdir()
+    (repo.root / FILE).symlink_to("../docs/web.txt")
+    repo.commit(message="link")
+    repo.git("branch", "-f", "main")
+    commit = repo.commit({"docs/web.txt": COMMENTED}, "silence it through the link")
+    run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", "deploy",
+                  cwd=repo.root)
+    assert _found(run) == [(
+        "policygate/new-suppression", "note", 7,
+        f"{_what(commit[:12])} is honoured here; in a pull request it needs the approval the "
+        f"base config asks for (approval rules with `adds_suppressions`)")]
+    assert [(s["rule"], s["file"]) for s in run.json()["suppressed"]] == [
+        ("pss/host-namespaces", FILE)]
