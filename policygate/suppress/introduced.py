@@ -187,7 +187,9 @@ class Introduced:
             path = self.config_file or file
             since = () if self.changes.base == EMPTY_TREE else (f"^{self.changes.base}",)
             commit = self._blame(path, line, _entry_end(self.git.root / path, line), *since)
-            if commit == "0" * 40:
+            # Uncommitted lines blame as zeros; a config git does not track has no blame.
+            if commit == "0" * 40 or not commit and not self.git.run(
+                    "ls-files", "--", path, check=False).strip():
                 return "the working tree's config (not committed yet)"
         elif self.changes.head is None:
             return "the staged change (not committed yet)"

@@ -83,6 +83,16 @@ def test_staged_and_uncommitted_exceptions_are_new_too(tmp_path):
         "the working tree's config (not committed yet)")
 
 
+def test_a_config_git_does_not_track_yet_is_not_committed_yet(tmp_path):
+    """A new `.policygate.yaml` that was never added has no history to blame."""
+    repo = feature_repo(tmp_path / "repo", {FILE: CLEAN})
+    repo.commit({FILE: BAD}, "hostPID")
+    repo.write({".policygate.yaml": _exception()})
+    run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", FILE, cwd=repo.root)
+    assert _found(run) == [("policygate/new-suppression", "note", ".policygate.yaml", 2)]
+    assert run.json()["findings"][0]["message"] == _message(
+        "the working tree's config (not committed yet)")
+
 @pytest.mark.parametrize("base_strict, head_strict", [(True, False), (False, True)])
 def test_the_stricter_config_makes_it_blocking(tmp_path, base_strict, head_strict):
     strict = "suppressions: {new: error}\n"
