@@ -118,15 +118,7 @@ def test_a_pull_request_cannot_bring_its_own_exception(tmp_path):
     assert run.json()["suppressed"] == []
 
 
-TWO_ENTRIES = """exceptions:
-  - rule: pss/host-namespaces
-    kind: Pod
-    namespace: shop
-    name: NAME
-    reason: node agent
-  - rule: pss/privileged
-    reason: legacy
-"""
+NEXT_ENTRY = "  - rule: pss/privileged\n    reason: legacy\n"
 
 
 def _commit_at(repo, files: dict[str, str], message: str, when: str) -> str:
@@ -144,11 +136,11 @@ def test_the_commit_named_is_the_newest_that_wrote_a_line_of_that_entry(tmp_path
     the newer one that only touched its neighbour."""
     entry_only = "exceptions:\n  - rule: pss/privileged\n    reason: legacy\n"
     repo = feature_repo(tmp_path / "repo", {FILE: CLEAN, ".policygate.yaml": entry_only})
-    _commit_at(repo, {FILE: BAD, ".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner")},
+    _commit_at(repo, {FILE: BAD, ".policygate.yaml": _exception() + NEXT_ENTRY},
                "add", "2026-11-01T10:00:00Z")
-    widened = _commit_at(repo, {".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner").replace(
+    widened = _commit_at(repo, {".policygate.yaml": _exception() + NEXT_ENTRY.replace(
         "    kind: Pod\n", "    kind: '*'\n")}, "widen", "2026-11-02T10:00:00Z")
-    _commit_at(repo, {".policygate.yaml": TWO_ENTRIES.replace("NAME", "miner").replace(
+    _commit_at(repo, {".policygate.yaml": _exception() + NEXT_ENTRY.replace(
         "    kind: Pod\n", "    kind: '*'\n").replace("legacy", "legacy pods")}, "reword",
         "2026-11-03T10:00:00Z")
     run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", FILE, cwd=repo.root)

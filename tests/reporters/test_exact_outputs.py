@@ -336,17 +336,16 @@ def terminal_report() -> Report:
     ], files=2, resources=1)
 
 
-TERMINAL_COUNTS = """3 errors, 3 warnings in 2 files (2 files, 1 resource checked)
-
-  1  error    parse/invalid-yaml
+RULE_COUNTS = """  1  error    parse/invalid-yaml
   1  error    pss/host-ports
   1  error    pss/privileged
   1  warning  parse/duplicate-key
   1  warning  pss/run-as-non-root
   1  warning  pss/seccomp-required
-
-Why, and how to fix: policygate explain RULE (e.g. policygate explain parse/invalid-yaml)
 """
+TERMINAL_COUNTS = ("3 errors, 3 warnings in 2 files (2 files, 1 resource checked)\n\n" + RULE_COUNTS
+                   + "\nWhy, and how to fix: policygate explain RULE (e.g. policygate explain "
+                   "parse/invalid-yaml)\n")
 
 TERMINAL = """deploy/web.yaml:9:9: 3 findings in Pod/shop/web
   warning [pss/run-as-non-root] container "web" may run as root: set runAsNonRoot: true
@@ -383,13 +382,7 @@ z.yaml:3:1: 2 findings
 3 errors, 3 warnings in 2 files (2 files, 1 resource
   checked)
 
-  1  error    parse/invalid-yaml
-  1  error    pss/host-ports
-  1  error    pss/privileged
-  1  warning  parse/duplicate-key
-  1  warning  pss/run-as-non-root
-  1  warning  pss/seccomp-required
-
+""" + RULE_COUNTS + """
 Why, and how to fix: policygate explain RULE (e.g.
   policygate explain parse/invalid-yaml)
 """
