@@ -138,9 +138,9 @@ def test_the_commit_named_is_the_newest_that_wrote_a_line_of_that_entry(tmp_path
     repo = feature_repo(tmp_path / "repo", {FILE: CLEAN, ".policygate.yaml": entry_only})
     _commit_at(repo, {FILE: BAD, ".policygate.yaml": _exception() + NEXT_ENTRY},
                "add", "2026-11-01T10:00:00Z")
-    widened = _commit_at(repo, {".policygate.yaml": _exception() + NEXT_ENTRY.replace(
+    widened = _commit_at(repo, {".policygate.yaml": (_exception() + NEXT_ENTRY).replace(
         "    kind: Pod\n", "    kind: '*'\n")}, "widen", "2026-11-02T10:00:00Z")
-    _commit_at(repo, {".policygate.yaml": _exception() + NEXT_ENTRY.replace(
+    _commit_at(repo, {".policygate.yaml": (_exception() + NEXT_ENTRY).replace(
         "    kind: Pod\n", "    kind: '*'\n").replace("legacy", "legacy pods")}, "reword",
         "2026-11-03T10:00:00Z")
     run = run_cli("check", "--format", "json", *SELECT, "--diff", "main", FILE, cwd=repo.root)
