@@ -26,7 +26,9 @@ MUTANTS = ROOT / "mutants"
 EQUIVALENT = ROOT / "bench" / "mutation-equivalent.txt"
 TARGETS = ("policygate/filtering.py", "policygate/baseline.py", "policygate/suppress",
            "policygate/model.py", "policygate/reporters", "policygate/approvals/evaluate.py",
-           "policygate/approvals/predicates.py", "policygate/sources/diff.py",
+           "policygate/approvals/predicates.py", "policygate/approvals/codeowners.py",
+           "policygate/approvals/codeowners_gitlab.py", "policygate/approvals/context.py",
+           "policygate/approvals/context_file.py", "policygate/sources/diff.py",
            "policygate/rules/pss")
 # mutmut's exit codes (mutmut/stats.py): 1 and 3 killed; a timeout or a crash is a
 # detected mutant too (the tests did not pass with it).
