@@ -1,4 +1,4 @@
-"""The pull-request facts approval rules and Rego policies see (schema: policygate/schemas/pr-context.schema.json).
+"""The pull-request facts approval rules and Rego policies see (schemas/pr-context.schema.json).
 
 Built from GitHub (policygate.github.facts) or read from a file (`--pr-context FILE`,
 validated against schemas/pr-context.schema.json) for offline use and tests. Team
@@ -66,8 +66,8 @@ class PullRequestContext:
     def to_json(self) -> dict[str, Any]:
         """The file form (version 1, pr-context.schema.json), also `data.policygate.pr` in Rego."""
         return {
-            "version": CONTEXT_VERSION, "platform": self.platform, "repository": self.repository, "number": self.number,
-            "author": self.author,
+            "version": CONTEXT_VERSION, "platform": self.platform,
+            "repository": self.repository, "number": self.number, "author": self.author,
             "base": {"ref": self.base.ref, "sha": self.base.sha},
             "head": {"ref": self.head.ref, "sha": self.head.sha},
             "labels": list(self.labels),

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policygate.approvals.codeowners import CodeOwners
-from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
 from policygate.approvals.context import PullRequestContext, Review
 from policygate.model import ResourceId
 
 if TYPE_CHECKING:
+    from policygate.approvals.codeowners_gitlab import GitLabCodeOwners
     from policygate.suppress.introduced import AddedSuppression
 
 # Reviews that express a decision; COMMENTED and PENDING reviews change nothing.
