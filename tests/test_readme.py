@@ -77,6 +77,9 @@ def test_the_contents_links_point_at_headings():
     toc = README[README.index("**Contents**"):README.index("<!-- example-output -->")]
     links = re.findall(r"\]\(#([^)]+)\)", toc)
     assert len(links) >= 12
+    # Every top-level section is listed, in the order the README has them.
+    sections = [_anchor(h) for h in re.findall(r"^## (.+)$", README, re.MULTILINE)]
+    assert [link for link in links if link in sections] == sections
     assert [link for link in links if link not in anchors] == []
 
 

@@ -141,6 +141,15 @@ def test_pull_request_mode_prints_only_its_own_commands(tmp_path, fake_github, m
     monkeypatch.chdir(repo.root)
     report, stdout, said = run(env, reports=("annotations", "summary"))
     assert len(report.findings) > 3
+    # Five findings in each of the three hostile file names, each on its own line.
+    per_file = [("pss/host-namespaces", 7), ("pss/privilege-escalation", 9),
+                ("pss/restricted-capabilities", 9), ("pss/run-as-non-root", 9),
+                ("pss/seccomp-required", 9)]
+    assert [(f.file, f.rule, f.location.line) for f in report.findings] == [
+        (name, rule, line) for name in ("::stop-commands::tok.yaml",
+                                        "deploy/x##[add-mask]secret.yaml",
+                                        "deploy/\u2028  ::warning::fake.yaml")
+        for rule, line in per_file]
     assert_no_commands(stdout, own=True)
     assert_no_commands("\n".join(said))
     assert_no_commands(summary.read_text())
