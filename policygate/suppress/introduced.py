@@ -25,14 +25,14 @@ In pull-request mode the config is the base's, so its exceptions are never new.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policygate.filtering import document_at
 from policygate.kubernetes import api_group, as_resource
-from policygate.model import Document, Finding, Location, Report, ResourceId, Severity
+from policygate.model import Finding, Location, Report, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.rules import rule_matches
@@ -61,19 +61,15 @@ def _key(resource: ResourceId | None, file: str) -> Key:
             resource.name or "")
 
 
-def _document_at(documents: list[Document], line: int) -> Document | None:
-    index = bisect_right([d.start_line for d in documents], line) - 1
-    return documents[index] if index >= 0 and line <= documents[index].end_line else None
-
-
 def _directives(raw: bytes, file: str) -> list[tuple[Directive, ResourceId | None]]:
     """Each suppression written in a file, with the resource it sits in."""
     if b"policygate" not in raw:
         return []
     parsed = parse_bytes(raw, file, Limits())
+    starts = [document.start_line for document in parsed.documents]
     found = []
     for directive in file_directives(parsed, file):
-        document = _document_at(parsed.documents, directive.first_line)
+        document = document_at(parsed.documents, starts, directive.first_line)
         resource = as_resource(document) if document is not None else None
         found.append((directive, resource.id if resource is not None else None))
     return found
