@@ -92,15 +92,14 @@ class AddedSuppression:
 
 
 class Introduced:
-    """The suppressions of a change's head, against those of its base. `base_exceptions`
-    are the base config's live exceptions when the run read the working tree's config,
-    `config_file` (repository path) (None: the run's exceptions are the base's own)."""
+    """The suppressions of a change's head, against those of its base. A run that read
+    the working tree's config sets `base_exceptions` (the base config's live exceptions)
+    and `config_file` (its repository path); None: the run's exceptions are the base's own."""
 
-    def __init__(self, git: Git, changes: ChangeSet,
-                 base_exceptions: list[ConfigException] | None = None,
-                 config_file: str | None = None) -> None:
+    def __init__(self, git: Git, changes: ChangeSet) -> None:
         self.git, self.changes = git, changes
-        self.base_exceptions, self.config_file = base_exceptions, config_file
+        self.base_exceptions: list[ConfigException] | None = None
+        self.config_file: str | None = None
         self.views = {source.display: view for source, view in
                       zip(changes.sources, changes.views)}
         self.head: dict[str, list[tuple[Directive, ResourceId | None]]] = {}
