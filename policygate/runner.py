@@ -131,8 +131,8 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
     return _pr_diff(pr)
 
 
-def _pr_diff(pr: PullRequestSetup | None) -> str | None:
-    return f"{pr.pr.base.sha}...{pr.pr.head.sha}" if pr is not None else None
+def _pr_diff(pr: PullRequestSetup) -> str:
+    return f"{pr.pr.base.sha}...{pr.pr.head.sha}"
 
 
 def _diff_context(selection: SourceSelection) -> dict[str, Any]:
@@ -440,10 +440,10 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     same_diff = selection.changes if pr is not None and diff_range == _pr_diff(pr) \
         and not options.paths else None
     repo_policy = None
-    if pr is not None and inputs is not None and root is not None and \
-            (config.sections.get("gatekeeper") or {}).get("from_repo"):
-        repo_policy = _repo_policy(pr, inputs, root, config, selection)
-    if pr is not None and inputs is not None:
+    if pr is not None:
+        assert inputs is not None  # run_checks gives a pull-request run its base inputs
+        if root is not None and (config.sections.get("gatekeeper") or {}).get("from_repo"):
+            repo_policy = _repo_policy(pr, inputs, root, config, selection)
         from policygate.approvals.report import result_json
         from policygate.approvals.run import run_approvals
 
