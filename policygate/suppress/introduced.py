@@ -25,7 +25,6 @@ In pull-request mode the config is the base's, so its exceptions are never new.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,39 +105,40 @@ class Introduced:
         for source in changes.sources:
             if source.content is not None:
                 self.head[source.display] = _directives(source.content, source.display)
-        for blob, path in self._other_head_blobs():
-            self.head[path] = _directives(blob, path)
+        other_heads, bases = self._other_head_blobs(), self._base_blobs()
+        blobs = self._blobs([*other_heads, *bases])  # both sides with one read
+        for blob, path in other_heads.items():
+            if blob in blobs:
+                self.head[path] = _directives(blobs[blob], path)
         self.base: dict[Key, list[str]] = {}
-        for blob, path in self._base_blobs():
-            for directive, resource in _directives(blob, path):
+        for blob, path in bases.items():
+            for directive, resource in _directives(blobs.get(blob, b""), path):
                 self.base.setdefault(_key(resource, path), []).extend(directive.rules)
 
-    def _base_blobs(self) -> Iterable[tuple[bytes, str]]:
+    def _base_blobs(self) -> dict[str, str]:
         """Every base version the change replaces or removes (resources move between
-        files, so every one counts)."""
+        files, so every one counts): blob -> path."""
         wanted = {view.base_id: view.path for view in self.changes.views if view.base_id}
         for change in self.changes.changes:
             if change.old_path and change.old_id != NULL_ID and \
                     change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
                 wanted.setdefault(change.old_id, change.old_path)
-        return self._blobs(wanted)
+        return wanted
 
-    def _other_head_blobs(self) -> Iterable[tuple[bytes, str]]:
+    def _other_head_blobs(self) -> dict[str, str]:
         """The head versions of changed files the gate does not check on their own: a
         render reads them (a patch named `patch.txt`, a file under an excluded path), and
-        a suppression written there is as new as one in a manifest."""
-        wanted = {change.new_id: change.path for change in self.changes.changes
-                  if not change.deleted and change.path not in self.head
-                  and change.new_id != NULL_ID
-                  and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
-        return self._blobs(wanted)
+        a suppression written there is as new as one in a manifest: blob -> path."""
+        return {change.new_id: change.path for change in self.changes.changes
+                if not change.deleted and change.path not in self.head
+                and change.new_id != NULL_ID
+                and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
 
-    def _blobs(self, wanted: dict[str, str]) -> list[tuple[bytes, str]]:
-        """(content, path) of blobs within the size limit."""
+    def _blobs(self, wanted: list[str]) -> dict[str, bytes]:
+        """The contents of the blobs within the size limit."""
         limit = Limits().max_file_bytes
-        sizes = self.git.blob_sizes(list(wanted))
-        blobs = self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
-        return [(content, wanted[blob]) for blob, content in blobs.items()]
+        sizes = self.git.blob_sizes(wanted)
+        return self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
 
     def _covered_at_base(self, rule: str, key: Key) -> bool:
         return any(rule_matches(rule, pattern) for pattern in self.base.get(key, ()))
