@@ -36,7 +36,7 @@ def _overlaps(ranges: Iterable[tuple[int, int]], first: int, last: int) -> bool:
     return any(start <= last and first <= end for start, end in ranges)
 
 
-def _document_at(documents: list[Document], starts: list[int], line: int) -> Document | None:
+def document_at(documents: list[Document], starts: list[int], line: int) -> Document | None:
     """The document holding `line` (documents are in file order, so a bisect keeps a
     file with thousands of documents and findings linear)."""
     index = bisect_right(starts, line) - 1
@@ -92,7 +92,7 @@ def keep_changed(findings: list[Finding], mode: str, change: FileChange,
             if _overlaps(ranges, line, line):
                 kept.append(finding)
             continue
-        document = _document_at(documents, starts, line)
+        document = document_at(documents, starts, line)
         if document is None:  # outside every resource (a syntax error): the file's problem
             kept.append(finding)
             continue

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from policygate.approvals.run import ApprovalRun
     from policygate.trusted import BaseInputs
     from policygate.prmode import PullRequestSetup
+    from policygate.render.diffmode import DiffRenders
     from policygate.sources.changes import ChangeSet
     from policygate.sources.select import SourceSelection
 
@@ -131,8 +132,8 @@ def _pr_range(pr: PullRequestSetup, root: Path | None) -> str:
     return _pr_diff(pr)
 
 
-def _pr_diff(pr: PullRequestSetup | None) -> str | None:
-    return f"{pr.pr.base.sha}...{pr.pr.head.sha}" if pr is not None else None
+def _pr_diff(pr: PullRequestSetup) -> str:
+    return f"{pr.pr.base.sha}...{pr.pr.head.sha}"
 
 
 def _diff_context(selection: SourceSelection) -> dict[str, Any]:
@@ -246,21 +247,26 @@ def _base_policy_inputs(inputs: BaseInputs, options: CheckOptions,
 
 
 def _repo_policy(pr: PullRequestSetup, inputs: BaseInputs, root: Path, config: Config,
-                 selection: SourceSelection) -> Any:
+                 selection: SourceSelection, renders: DiffRenders | None) -> Any:
     """`gatekeeper.from_repo` in PR mode: the base commit's templates and constraints
     judge the pull request, whatever its own files say. The files that hold them at the
     base, and the files the pull request changes that hold them at its head, are the
-    gate's own (approval/policy-changed)."""
+    gate's own (approval/policy-changed). Trees the change's renders listed already
+    (`renders`) are read again, not listed again."""
     from policygate.gatekeeper.loader import holds_policy
     from policygate.gatekeeper.repo import GitFiles, policy_files
     from policygate.render.tree import GitTree
 
-    state = GitFiles(root, pr.pr.base.sha, config.include, config.exclude)
+    sides = [described.side.tree for described in renders.sides.values()] if renders else []
+    listed = {tree.revision: tree for tree in sides if isinstance(tree, GitTree)}
+    state = GitFiles(root, pr.pr.base.sha, config.include, config.exclude,
+                     listed.get(pr.pr.base.sha))
     inputs.paths += [name for name, _ in policy_files(state, config.limits)]
     changes = selection.changes
     if changes is not None:
         changed = [c.path for c in changes.changes if not c.deleted]
-        heads = GitTree(state.tree.git, changes.head).read_many(changed)
+        head = listed.get(changes.head) or GitTree(state.tree.git, changes.head)
+        heads = head.read_many(changed)
         inputs.paths += [path for path, raw in heads.items()
                          if raw is not None and holds_policy(raw, path, config.limits)]
     return state
@@ -440,10 +446,10 @@ def _run(options: CheckOptions, pr: PullRequestSetup | None, inputs: BaseInputs 
     same_diff = selection.changes if pr is not None and diff_range == _pr_diff(pr) \
         and not options.paths else None
     repo_policy = None
-    if pr is not None and inputs is not None and root is not None and \
-            (config.sections.get("gatekeeper") or {}).get("from_repo"):
-        repo_policy = _repo_policy(pr, inputs, root, config, selection)
-    if pr is not None and inputs is not None:
+    if pr is not None:
+        assert inputs is not None  # run_checks gives a pull-request run its base inputs
+        if root is not None and (config.sections.get("gatekeeper") or {}).get("from_repo"):
+            repo_policy = _repo_policy(pr, inputs, root, config, selection, diff_renders)
         from policygate.approvals.report import result_json
         from policygate.approvals.run import run_approvals
 

@@ -25,14 +25,13 @@ In pull-request mode the config is the base's, so its exceptions are never new.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policygate.filtering import document_at
 from policygate.kubernetes import api_group, as_resource
-from policygate.model import Document, Finding, Location, Report, ResourceId, Severity
+from policygate.model import Finding, Location, Report, ResourceId, Severity
 from policygate.parsers import parse_bytes
 from policygate.parsers.yaml import Limits
 from policygate.rules import rule_matches
@@ -61,19 +60,15 @@ def _key(resource: ResourceId | None, file: str) -> Key:
             resource.name or "")
 
 
-def _document_at(documents: list[Document], line: int) -> Document | None:
-    index = bisect_right([d.start_line for d in documents], line) - 1
-    return documents[index] if index >= 0 and line <= documents[index].end_line else None
-
-
 def _directives(raw: bytes, file: str) -> list[tuple[Directive, ResourceId | None]]:
     """Each suppression written in a file, with the resource it sits in."""
     if b"policygate" not in raw:
         return []
     parsed = parse_bytes(raw, file, Limits())
+    starts = [document.start_line for document in parsed.documents]
     found = []
     for directive in file_directives(parsed, file):
-        document = _document_at(parsed.documents, directive.first_line)
+        document = document_at(parsed.documents, starts, directive.first_line)
         resource = as_resource(document) if document is not None else None
         found.append((directive, resource.id if resource is not None else None))
     return found
@@ -96,54 +91,54 @@ class AddedSuppression:
 
 
 class Introduced:
-    """The suppressions of a change's head, against those of its base. `base_exceptions`
-    are the base config's live exceptions when the run read the working tree's config,
-    `config_file` (repository path) (None: the run's exceptions are the base's own)."""
+    """The suppressions of a change's head, against those of its base. A run that read
+    the working tree's config sets `base_exceptions` (the base config's live exceptions)
+    and `config_file` (its repository path); None: the run's exceptions are the base's own."""
 
-    def __init__(self, git: Git, changes: ChangeSet,
-                 base_exceptions: list[ConfigException] | None = None,
-                 config_file: str | None = None) -> None:
+    def __init__(self, git: Git, changes: ChangeSet) -> None:
         self.git, self.changes = git, changes
-        self.base_exceptions, self.config_file = base_exceptions, config_file
+        self.base_exceptions: list[ConfigException] | None = None
+        self.config_file: str | None = None
         self.views = {source.display: view for source, view in
                       zip(changes.sources, changes.views)}
         self.head: dict[str, list[tuple[Directive, ResourceId | None]]] = {}
         for source in changes.sources:
             if source.content is not None:
                 self.head[source.display] = _directives(source.content, source.display)
-        for blob, path in self._other_head_blobs():
-            self.head[path] = _directives(blob, path)
+        other_heads, bases = self._other_head_blobs(), self._base_blobs()
+        blobs = self._blobs([*other_heads, *bases])  # both sides with one read
+        for blob, path in other_heads.items():
+            if blob in blobs:
+                self.head[path] = _directives(blobs[blob], path)
         self.base: dict[Key, list[str]] = {}
-        for blob, path in self._base_blobs():
-            for directive, resource in _directives(blob, path):
+        for blob, path in bases.items():
+            for directive, resource in _directives(blobs.get(blob, b""), path):
                 self.base.setdefault(_key(resource, path), []).extend(directive.rules)
 
-    def _base_blobs(self) -> Iterable[tuple[bytes, str]]:
+    def _base_blobs(self) -> dict[str, str]:
         """Every base version the change replaces or removes (resources move between
-        files, so every one counts)."""
+        files, so every one counts): blob -> path."""
         wanted = {view.base_id: view.path for view in self.changes.views if view.base_id}
         for change in self.changes.changes:
             if change.old_path and change.old_id != NULL_ID and \
                     change.old_mode not in (SUBMODULE_MODE, SYMLINK_MODE):
                 wanted.setdefault(change.old_id, change.old_path)
-        return self._blobs(wanted)
+        return wanted
 
-    def _other_head_blobs(self) -> Iterable[tuple[bytes, str]]:
+    def _other_head_blobs(self) -> dict[str, str]:
         """The head versions of changed files the gate does not check on their own: a
         render reads them (a patch named `patch.txt`, a file under an excluded path), and
-        a suppression written there is as new as one in a manifest."""
-        wanted = {change.new_id: change.path for change in self.changes.changes
-                  if not change.deleted and change.path not in self.head
-                  and change.new_id != NULL_ID
-                  and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
-        return self._blobs(wanted)
+        a suppression written there is as new as one in a manifest: blob -> path."""
+        return {change.new_id: change.path for change in self.changes.changes
+                if not change.deleted and change.path not in self.head
+                and change.new_id != NULL_ID
+                and change.new_mode not in (SUBMODULE_MODE, SYMLINK_MODE)}
 
-    def _blobs(self, wanted: dict[str, str]) -> list[tuple[bytes, str]]:
-        """(content, path) of blobs within the size limit."""
+    def _blobs(self, wanted: list[str]) -> dict[str, bytes]:
+        """The contents of the blobs within the size limit."""
         limit = Limits().max_file_bytes
-        sizes = self.git.blob_sizes(list(wanted))
-        blobs = self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
-        return [(content, wanted[blob]) for blob, content in blobs.items()]
+        sizes = self.git.blob_sizes(wanted)
+        return self.git.read_blobs([blob for blob, size in sizes.items() if size <= limit])
 
     def _covered_at_base(self, rule: str, key: Key) -> bool:
         return any(rule_matches(rule, pattern) for pattern in self.base.get(key, ()))
