@@ -8,7 +8,8 @@ The rules, as a mixin over urllib3's Retry (or PyGithub's GithubRetry):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -19,6 +20,24 @@ class RequestError(Exception):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+@contextmanager
+def translating(action: str, error_class: type[RequestError],
+                explain: Callable[[BaseException], str | None],
+                status_of: Callable[[BaseException], int | None]) -> Iterator[None]:
+    """Re-raise a client library's failure inside the block as one-line
+    `error_class(f"{action}: {explain(error)}")`; a failure `explain` does not know (None)
+    is not the platform's and propagates unchanged, and so does a RequestError."""
+    try:
+        yield
+    except RequestError:
+        raise
+    except Exception as error:
+        problem = explain(error)
+        if problem is None:
+            raise
+        raise error_class(f"{action}: {problem}", status=status_of(error)) from error
 
 
 def is_timeout(error: BaseException) -> bool:

@@ -11,14 +11,14 @@ PyGithub, requests and urllib3 are imported inside functions only (see the packa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policygate import __version__
 from policygate.extras import require
-from policygate.retrying import RequestError, bounded, header, is_timeout, retry_after, times
+from policygate.retrying import (RequestError, bounded, header, is_timeout, retry_after, times,
+                                 translating)
 
 DEFAULT_API_URL = "https://api.github.com"
 NOT_FOUND = "PR or repository not found, or the token cannot see it"
@@ -104,20 +104,12 @@ def _retry_policy(settings: ClientSettings) -> Any:
         secondary_rate_wait=min(60.0, settings.max_wait), max_rate_limit_wait=settings.max_wait)
 
 
-@contextmanager
 def translate_errors(action: str, settings: ClientSettings, *, api_url: str = DEFAULT_API_URL,
-                     not_found: str = NOT_FOUND, attempts: int | None = None) -> Iterator[None]:
-    """Re-raise PyGithub/HTTP failures inside the block as one-line GitHubErrors."""
-    try:
-        yield
-    except GitHubError:
-        raise
-    except Exception as error:
-        problem = explain(error, settings, api_url=api_url, not_found=not_found,
-                          attempts=settings.attempts if attempts is None else attempts)
-        if problem is None:
-            raise
-        raise GitHubError(f"{action}: {problem}", status=_status(error)) from error
+                     not_found: str = NOT_FOUND, attempts: int | None = None) -> Any:
+    """Context manager: PyGithub/HTTP failures inside become one-line GitHubErrors."""
+    tries = settings.attempts if attempts is None else attempts
+    return translating(action, GitHubError, lambda error: explain(
+        error, settings, api_url=api_url, not_found=not_found, attempts=tries), _status)
 
 
 def _status(error: BaseException) -> int | None:

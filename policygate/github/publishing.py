@@ -20,12 +20,11 @@ PyGithub is imported inside functions only (see the package docstring).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
-from policygate.github.api import GitHubClient, GitHubError, is_refusal
-from policygate.review.result import PublishResult, Refused
+from policygate.github.api import GitHubClient, is_refusal
+from policygate.review.result import PublishResult, Refused, refusing
 from policygate.review.result import fallback_line as review_fallback_line
 
 __all__ = ["PublishResult", "Refused", "calling", "fallback_line", "lazy_repo", "refused",
@@ -36,19 +35,13 @@ __all__ = ["PublishResult", "Refused", "calling", "fallback_line", "lazy_repo", 
 ACTIONS_LOGIN = "github-actions[bot]"
 
 
-@contextmanager
-def calling(client: GitHubClient, action: str, *, post: bool = False) -> Iterator[None]:
-    """Run GitHub calls: errors become one-line GitHubErrors, refusals become Refused.
+def calling(client: GitHubClient, action: str, *, post: bool = False) -> Any:
+    """Context manager for GitHub calls: errors become one-line GitHubErrors, refusals
+    become Refused.
 
     `post=True` for POSTs, which are never retried (a retried POST could post twice), so
     the error message counts one attempt."""
-    try:
-        with client.errors(action, attempts=1 if post else None):
-            yield
-    except GitHubError as error:
-        if is_refusal(error):
-            raise Refused(str(error)) from error
-        raise
+    return refusing(client.errors(action, attempts=1 if post else None), is_refusal)
 
 
 def refused(publisher: str, reason: Refused | str, **counts: int) -> PublishResult:

@@ -21,14 +21,13 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from policygate import __version__
 from policygate.extras import require
-from policygate.retrying import RequestError, is_timeout, times
+from policygate.retrying import RequestError, is_timeout, times, translating
 
 DEFAULT_URL = "https://gitlab.com"
 TOKEN_VARIABLES = ("POLICYGATE_GITLAB_TOKEN", "GITLAB_TOKEN")
@@ -165,19 +164,11 @@ def _mount_retries(session: Any, settings: GitLabSettings) -> None:
     session.mount("http://", adapter)
 
 
-@contextmanager
 def translate_errors(action: str, client: GitLabClient, *, not_found: str = NOT_FOUND,
-                     attempts: int = 1) -> Iterator[None]:
-    """Re-raise python-gitlab/HTTP failures inside the block as one-line GitLabErrors."""
-    try:
-        yield
-    except GitLabError:
-        raise
-    except Exception as error:
-        problem = explain(error, client, not_found=not_found, attempts=attempts)
-        if problem is None:
-            raise
-        raise GitLabError(f"{action}: {problem}", status=status_of(error)) from error
+                     attempts: int = 1) -> Any:
+    """Context manager: python-gitlab/HTTP failures inside become one-line GitLabErrors."""
+    return translating(action, GitLabError, lambda error: explain(
+        error, client, not_found=not_found, attempts=attempts), status_of)
 
 
 def status_of(error: BaseException) -> int | None:

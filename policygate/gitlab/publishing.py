@@ -18,27 +18,19 @@ becomes `&#47;` (it still reads "/"), inside them a zero-width space goes before
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from policygate.gitlab.api import GitLabClient, GitLabError, is_refusal
-from policygate.review.result import PublishResult, Refused
+from policygate.gitlab.api import GitLabClient, is_refusal
+from policygate.review.result import PublishResult, Refused, refusing
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
-@contextmanager
-def calling(client: GitLabClient, action: str, *, post: bool = False) -> Iterator[None]:
-    """GitLab calls: errors become one-line GitLabErrors, refusals become Refused."""
-    try:
-        with client.errors(action, post=post):
-            yield
-    except GitLabError as error:
-        if is_refusal(error):
-            raise Refused(str(error)) from error
-        raise
+def calling(client: GitLabClient, action: str, *, post: bool = False) -> Any:
+    """Context manager for GitLab calls: errors become one-line GitLabErrors, refusals
+    become Refused."""
+    return refusing(client.errors(action, post=post), is_refusal)
 
 
 def refused(publisher: str, reason: Refused | str, **counts: int) -> PublishResult:

@@ -69,9 +69,6 @@ class Outline:
     def v0_rules(self) -> list[Rule]:
         return [rule for rule in self.rules if rule.v0 is not None]
 
-    def function_names(self) -> set[str]:
-        return {rule.name for rule in self.rules if rule.function}
-
 
 def ends_term(token: Token) -> bool:
     if token.kind in (NUMBER, STRING, RAW_STRING):

@@ -103,8 +103,9 @@ def with_columns(problems: Sequence[Problem], texts: dict[str, str]) -> list[Pro
             name = next((g for g in match.groups() if g), None) if match else None
             lines = texts[problem.file].split("\n")
             if name and 0 < problem.line <= len(lines):
-                found = re.search(rf"(?<![\w.]){re.escape(name.split('.')[-1] if name.startswith('data.') else name)}(?!\w)",
-                                  lines[problem.line - 1])
+                # `data.pkg.f` is named `f` on the line that calls it
+                short = name.rsplit(".", 1)[-1] if name.startswith("data.") else name
+                found = re.search(rf"(?<![\w.]){re.escape(short)}(?!\w)", lines[problem.line - 1])
                 if found:
                     problem = Problem(problem.file, problem.line, found.start() + 1,
                                       problem.message)
@@ -156,9 +157,13 @@ def _regorus_load_problems(name: str, error: Exception) -> list[Problem]:
 
 def _strip_envelope(text: str) -> str:
     """`prepare_error: bundle activation failed: 1 error occurred: x` -> `x`."""
-    for head in ("bundle activation failed: ",):
-        text = text.replace(head, "")
+    text = text.replace("bundle activation failed: ", "")
     return re.sub(r"^\d+ errors? occurred:\s*", "", text)
+
+
+def _regorus_text(error: Exception) -> str:
+    """regorus's error without the Rust backtrace it appends."""
+    return str(error).split("\nStack backtrace:")[0]
 
 
 class OpaRuntime:
@@ -314,7 +319,7 @@ class RegorusRuntime:
             self._engine.set_input_json("{}")
             self._engine.eval_query_as_json(query)
         except Exception as error:
-            text = str(error).split("\nStack backtrace:")[0]
+            text = _regorus_text(error)
             raise CompileFailed(regorus_problems(text) or [
                 Problem("query", 1, None, _first_line(text))]) from None
 
@@ -326,7 +331,7 @@ class RegorusRuntime:
             self._engine.set_input_json(json.dumps(value))
             result = json.loads(self._engine.eval_query_as_json(query))
         except Exception as error:
-            text = str(error).split("\nStack backtrace:")[0].strip()
+            text = _regorus_text(error).strip()
             problems = regorus_problems(text)
             message = (f"{problems[0].file}:{problems[0].line}: {problems[0].message}"
                        if problems else _first_line(text))

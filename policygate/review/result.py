@@ -10,8 +10,12 @@ still raise with a one-line message: they are not a property of the token.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
+
+from policygate.retrying import RequestError
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,20 @@ class PublishResult:
 
 class Refused(Exception):
     """The platform refused a request with 403/404 (not a rate limit): the token may not."""
+
+
+@contextmanager
+def refusing(errors: AbstractContextManager[Any],
+             is_refusal: Callable[[Any], bool]) -> Iterator[None]:
+    """Run platform calls inside `errors` (the client's one-line error translation); a
+    refusal among the errors becomes Refused, the signal to fall back, the rest propagate."""
+    try:
+        with errors:
+            yield
+    except RequestError as error:
+        if is_refusal(error):
+            raise Refused(str(error)) from error
+        raise
 
 
 def fallback_line(results: Iterable[PublishResult], target: str, why: str, instead: str

@@ -34,17 +34,15 @@ fake_pulls / fake_checks (the endpoints), fake_routes (all of them, by name).
 """
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-import socket
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.fake_http import FakeServer, Fault
 from tests.github.fake_json import Shapes, error_body
 from tests.github.fake_routes import (DOCS, ENDPOINTS, ROUTES, ApiError, Call, Response, Route,
                                       match)
@@ -73,64 +71,21 @@ class RecordedRequest:
     status: int | None = None          # what the fake answered
 
 
-@dataclass
-class Fault:
-    """An injected answer for matching requests (`times=None`: every time)."""
-    endpoint: str
-    status: int | None = None
-    message: str | None = None
-    errors: list[Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None                   # replaces GitHub's error body; bytes are sent raw
-    delay: float = 0.0
-    times: int | None = 1
-    method: str | None = None
-    path: str | None = None            # fnmatch pattern on the canonical path
-    hits: int = 0
+class FakeGitHub(FakeServer, GitHubState):
+    """The fake GitHub: state (GitHubState) + HTTP server, faults, request log (FakeServer)."""
 
-    def matches(self, endpoint: str | None, method: str, path: str) -> bool:
-        return ((self.endpoint == "*" or self.endpoint == endpoint)
-                and (self.method is None or self.method == method)
-                and (self.path is None or fnmatch.fnmatchcase(path, self.path))
-                and (self.times is None or self.hits < self.times))
-
-
-class FakeGitHub(GitHubState):
-    """The fake GitHub: state (GitHubState) + HTTP server + faults + request log."""
+    endpoints = ENDPOINTS
+    thread_name = "fake-github"
 
     def __init__(self) -> None:
         super().__init__()
-        self.requests: list[RecordedRequest] = []
-        self.faults: list[Fault] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
         self.shapes = Shapes("http://127.0.0.1", self)
 
-    # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> FakeGitHub:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.hub = self                                  # type: ignore[attr-defined]
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        super().start()
         self.shapes = Shapes(self.url, self)
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-github",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
         return self
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- clients ------------------------------------------------------------------------
     def env(self, token: str | None = GitHubState.DEFAULT_TOKEN) -> dict[str, str]:
@@ -149,17 +104,6 @@ class FakeGitHub(GitHubState):
                       **kwargs)
 
     # --- faults ---------------------------------------------------------------------------
-    def inject(self, endpoint: str, **fields: Any) -> Fault:
-        """Add a Fault (see its fields); the first matching fault answers a request."""
-        if endpoint != "*" and endpoint not in ENDPOINTS:      # a typo would never match
-            raise KeyError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
-        if "headers" in fields:
-            fields["headers"] = dict(fields["headers"])
-        fault = Fault(endpoint, **fields)
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
     def fail(self, endpoint: str, status: int, message: str | None = None, *,
              times: int | None = 1, **fields: Any) -> Fault:
         """Answer with `status` and GitHub's error body."""
@@ -191,26 +135,6 @@ class FakeGitHub(GitHubState):
                            message="API rate limit exceeded for installation ID 4242.",
                            headers={"X-RateLimit-Remaining": "0",
                                     "X-RateLimit-Reset": str(int(time.time()) + reset_in)})
-
-    def slow(self, endpoint: str, seconds: float, *, times: int | None = 1) -> Fault:
-        """Answer normally, but only after `seconds`."""
-        return self.inject(endpoint, delay=seconds, times=times)
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-
-    # --- request log ----------------------------------------------------------------------
-    def calls(self, endpoint: str | None = None, method: str | None = None
-              ) -> list[RecordedRequest]:
-        with self.lock:
-            return [r for r in self.requests
-                    if (endpoint is None or r.endpoint == endpoint)
-                    and (method is None or r.method == method)]
-
-    def clear_log(self) -> None:
-        with self.lock:
-            self.requests.clear()
 
     # --- serving ----------------------------------------------------------------------------
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -317,24 +241,6 @@ class FakeGitHub(GitHubState):
             handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass                                  # the client gave up (timeout tests)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without this, Nagle + delayed ACK add
-        # ~40 ms to every response.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        self.server.hub.serve(self)               # type: ignore[attr-defined]
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the request log is in FakeGitHub.requests."""
 
 
 def _route(endpoint: str) -> Route:

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from tests.github.fixture import Fault, _Handler   # the same fault and handler machinery
+from tests.fake_http import FakeServer, Fault
 from tests.gitlab.fake_json import error
 from tests.gitlab.fake_routes import ENDPOINTS, ApiError, Call, Route, match
 from tests.gitlab.fake_state import GitLabState, Token
@@ -57,35 +56,11 @@ class RecordedRequest:
     status: int | None = None
 
 
-class FakeGitLab(GitLabState):
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[RecordedRequest] = []
-        self.faults: list[Fault] = []
-        self._server: ThreadingHTTPServer | None = None
+class FakeGitLab(FakeServer, GitLabState):
+    """The fake GitLab: state (GitLabState) + HTTP server, faults, request log (FakeServer)."""
 
-    # --- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeGitLab:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.hub = self                                  # type: ignore[attr-defined]
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, name="fake-gitlab",
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    endpoints = ENDPOINTS
+    thread_name = "fake-gitlab"
 
     def env(self, token: str | None = GitLabState.DEFAULT_TOKEN) -> dict[str, str]:
         env = {"CI_SERVER_URL": self.url}
@@ -94,14 +69,6 @@ class FakeGitLab(GitLabState):
         return env
 
     # --- faults ------------------------------------------------------------------------------
-    def inject(self, endpoint: str, **fields: Any) -> Fault:
-        if endpoint != "*" and endpoint not in ENDPOINTS:
-            raise KeyError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
-        fault = Fault(endpoint, **fields)
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
     def fail(self, endpoint: str, status: int, message: Any = None, *,
              times: int | None = 1, **fields: Any) -> Fault:
         return self.inject(endpoint, status=status, message=message, times=times, **fields)
@@ -116,22 +83,9 @@ class FakeGitLab(GitLabState):
         return self.inject(endpoint, status=429, message="Retry later", headers=headers,
                            times=times)
 
-    def slow(self, endpoint: str, seconds: float, *, times: int | None = 1) -> Fault:
-        return self.inject(endpoint, delay=seconds, times=times)
-
     # --- the log -----------------------------------------------------------------------------
-    def calls(self, endpoint: str | None = None, method: str | None = None
-              ) -> list[RecordedRequest]:
-        with self.lock:
-            return [r for r in self.requests if (endpoint is None or r.endpoint == endpoint)
-                    and (method is None or r.method == method)]
-
     def writes(self) -> list[RecordedRequest]:
         return [r for r in self.calls() if r.method in ("POST", "PUT", "DELETE")]
-
-    def clear_log(self) -> None:
-        with self.lock:
-            self.requests.clear()
 
     # --- serving -----------------------------------------------------------------------------
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
