@@ -97,6 +97,20 @@ def value_at(data: Any, path: FieldPath) -> Any:
     return data
 
 
+def data_at(data: Any, path: FieldPath) -> Any:
+    """`value_at` through list items too (finding paths, pod spec paths): None where the
+    path leaves the data (a missing key, an index past a list's end, a step into a
+    scalar). A mapping takes any key, ints too: YAML reads `0:` as one."""
+    for element in path:
+        if isinstance(data, dict):
+            data = data.get(element)
+        elif isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data):
+            data = data[element]
+        else:
+            return None
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """1-based position of a finding; end_line is inclusive."""
