@@ -88,6 +88,17 @@ def parse_path(text: str) -> FieldPath:
     return tuple(elements)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A manifest's mapping, or empty where it has null or anything else: readers of
+    untrusted data compare values and never trip over the wrong shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """A manifest's list, or empty where it has null or anything else."""
+    return value if isinstance(value, list) else []
+
+
 def value_at(data: Any, path: FieldPath) -> Any:
     """The value at a path of mapping keys, or None where the path leaves the mappings."""
     for element in path:
