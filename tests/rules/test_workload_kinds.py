@@ -204,18 +204,8 @@ def test_unknown_kinds_are_checked_with_a_note_naming_the_path(write):
         ".policygate.yaml to confirm")
 
 
-INTEGER_KEY = f"""\
-apiVersion: ci.example.com/v1
-kind: Runner
-metadata: {{name: r}}
-spec:
-  pods:
-    0:  # <- kubernetes/assumed-pod-spec
-      containers:
-        - name: c
-          image: alpine:3.20{PINNED}
-          securityContext: {{privileged: true}}  # <- pss/privileged @privileged
-"""
+# The same pod under `jobs: {0: ...}`, a YAML int key.
+INTEGER_KEY = UNKNOWN.replace("    - name: a\n", "    0:\n")
 
 
 def test_a_pod_under_an_integer_key_is_judged(write):
