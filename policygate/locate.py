@@ -12,7 +12,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policygate.parsers.yaml import end_line
 
-from policygate.model import Document, FieldPath, Finding, Location, ResourceId, Severity, Violation
+from policygate.model import (Document, FieldPath, Finding, Location, ResourceId, Severity,
+                              Violation, data_at)
 
 # A message is one line in a report; a hostile manifest must not make it megabytes.
 MAX_MESSAGE = 2000
@@ -103,17 +104,6 @@ def cap_message(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
-def _value_at(data: Any, path: FieldPath) -> Any:
-    for element in path:
-        if isinstance(data, dict):
-            data = data.get(element)
-        elif isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data):
-            data = data[element]
-        else:
-            return None
-    return data
-
-
 def _canonical(value: Any) -> str:
     """One spelling per value, whatever the key order of its mappings."""
     if isinstance(value, dict):
@@ -134,7 +124,7 @@ def evidence(data: Any, path: FieldPath, message: str) -> str:
     directory widened to `/` — is a new violation, not the old one in the same place.
     Long values are kept as their SHA-256 (hashlib is imported only then: the one-file
     check does not pay for it)."""
-    text = _canonical(_value_at(data, path)) if path else " ".join(message.split())
+    text = _canonical(data_at(data, path)) if path else " ".join(message.split())
     if len(text) <= _EVIDENCE_MAX:
         return text
     import hashlib

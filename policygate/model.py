@@ -88,12 +88,37 @@ def parse_path(text: str) -> FieldPath:
     return tuple(elements)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A manifest's mapping, or empty where it has null or anything else: readers of
+    untrusted data compare values and never trip over the wrong shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """A manifest's list, or empty where it has null or anything else."""
+    return value if isinstance(value, list) else []
+
+
 def value_at(data: Any, path: FieldPath) -> Any:
     """The value at a path of mapping keys, or None where the path leaves the mappings."""
     for element in path:
         if not isinstance(data, dict):
             return None
         data = data.get(element)
+    return data
+
+
+def data_at(data: Any, path: FieldPath) -> Any:
+    """`value_at` through list items too (finding paths, pod spec paths): None where the
+    path leaves the data (a missing key, an index past a list's end, a step into a
+    scalar). A mapping takes any key, ints too: YAML reads `0:` as one."""
+    for element in path:
+        if isinstance(data, dict):
+            data = data.get(element)
+        elif isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data):
+            data = data[element]
+        else:
+            return None
     return data
 
 

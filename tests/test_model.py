@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policygate.model import (Finding, Location, Report, ResourceId, Severity, Suppression,
-                              format_path, parse_path, plural, value_at)
+                              format_path, parse_path, plural, value_at, data_at)
 
 
 def test_severities_read_and_print_in_lower_case_and_order_by_weight():
@@ -79,6 +79,17 @@ def test_value_at_follows_mappings_only():
     assert value_at(data, ()) == data
     assert value_at(data, ("spec", "containers", 0)) is None
     assert value_at(data, ("spec", "missing", "deeper")) is None
+
+
+def test_data_at_follows_list_items_and_int_keys():
+    data = {"spec": {"containers": [{"name": "a"}], "pods": {0: {"name": "p"}}}}
+    assert data_at(data, ("spec", "containers", 0, "name")) == "a"
+    assert data_at(data, ("spec", "pods", 0, "name")) == "p"
+    assert data_at(data, ()) == data
+    assert data_at(data, ("spec", "containers", 1)) is None
+    assert data_at(data, ("spec", "containers", -1)) is None
+    assert data_at(data, ("spec", "containers", "name")) is None
+    assert data_at(data, ("spec", "containers", 0, "name", "deeper")) is None
 
 
 def test_resource_ids_print_kind_namespace_name():

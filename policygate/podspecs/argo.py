@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from policygate.kubernetes import Container, PodSpec, container
-from policygate.model import FieldPath, Resource
+from policygate.model import FieldPath, Resource, mapping, sequence
 from policygate.podspecs.compose import compose, merge
 
 _SPECS = {"Workflow": ("spec",), "WorkflowTemplate": ("spec",),
@@ -19,36 +19,28 @@ _SPECS = {"Workflow": ("spec",), "WorkflowTemplate": ("spec",),
 KINDS = tuple(_SPECS)
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _containers(template: dict[str, Any], path: FieldPath) -> list[Container]:
     found: list[Container | None] = []
-    for index, item in enumerate(_list(template.get("initContainers"))):
+    for index, item in enumerate(sequence(template.get("initContainers"))):
         found.append(container("initContainers", index, item, path + ("initContainers", index)))
     for field in ("container", "script"):
         data = template.get(field)
         if isinstance(data, dict):  # Argo names this container "main" unless told otherwise
             found.append(container("containers", 0, {"name": "main", **data}, path + (field,)))
-    containers = _list(_mapping(template.get("containerSet")).get("containers"))
+    containers = sequence(mapping(template.get("containerSet")).get("containers"))
     for index, item in enumerate(containers):
         found.append(container("containers", index, item,
                                path + ("containerSet", "containers", index)))
-    for index, item in enumerate(_list(template.get("sidecars"))):
+    for index, item in enumerate(sequence(template.get("sidecars"))):
         found.append(container("sidecars", index, item, path + ("sidecars", index)))
     return [c for c in found if c is not None]
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _metadata(spec: dict[str, Any], spec_path: FieldPath, template: dict[str, Any],
               template_path: FieldPath) -> tuple[dict[str, Any], FieldPath]:
-    shared = _mapping(spec.get("podMetadata"))
-    own = _mapping(template.get("metadata"))
-    annotations = {**_mapping(shared.get("annotations")), **_mapping(own.get("annotations"))}
+    shared = mapping(spec.get("podMetadata"))
+    own = mapping(template.get("metadata"))
+    annotations = {**mapping(shared.get("annotations")), **mapping(own.get("annotations"))}
     path = template_path + ("metadata",) if own or not shared else spec_path + ("podMetadata",)
     return {"annotations": annotations}, path
 
@@ -57,10 +49,10 @@ def find(resource: Resource) -> list[PodSpec]:
     spec_path = _SPECS[resource.id.kind]
     spec = resource.data
     for key in spec_path:
-        spec = _mapping(spec.get(key))
-    defaults = _mapping(spec.get("templateDefaults"))
+        spec = mapping(spec.get(key))
+    defaults = mapping(spec.get("templateDefaults"))
     pods: list[PodSpec] = []
-    for index, template in enumerate(_list(spec.get("templates"))):
+    for index, template in enumerate(sequence(spec.get("templates"))):
         if not isinstance(template, dict):
             continue
         path = spec_path + ("templates", index)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policygate.kubernetes import PodSpec, api_group
-from policygate.model import FieldPath, Resource, parse_path
+from policygate.model import FieldPath, Resource, data_at, parse_path
 from policygate.podspecs.simple import pod_at
 
 EVERY = object()  # `[*]` in a declared path
@@ -71,9 +71,7 @@ def _expand(data: Any, pattern: Pattern, prefix: FieldPath = ()) -> list[FieldPa
             return [path for index in range(len(items))
                     for path in _expand(items[index], pattern[position + 1:],
                                         prefix + tuple(pattern[:position]) + (index,))]
-        data = data.get(element) if isinstance(data, dict) else \
-            data[element] if isinstance(data, list) and isinstance(element, int) \
-            and 0 <= element < len(data) else None
+        data = data_at(data, (element,))
     return [prefix + tuple(pattern)]
 
 

@@ -31,17 +31,18 @@ def _defaulted_volumes(volumes: list[Any]) -> list[Any]:
     return [{**volume, "emptyDir": {}} if _sourceless(volume) else volume for volume in volumes]
 
 
+def _defaulted_port(port: Any) -> bool:
+    """A port whose hostPort the API server fills in (with its containerPort)."""
+    return isinstance(port, dict) and port.get("hostPort") in (None, 0) \
+        and port.get("containerPort") is not None
+
+
 def _defaulted_ports(data: dict[str, Any]) -> dict[str, Any]:
     ports = data.get("ports")
-    if not isinstance(ports, list) or not any(
-            isinstance(port, dict) and port.get("hostPort") in (None, 0)
-            and port.get("containerPort") is not None for port in ports):
+    if not isinstance(ports, list) or not any(_defaulted_port(port) for port in ports):
         return data
-    return {**data, "ports": [
-        {**port, "hostPort": port["containerPort"]}
-        if isinstance(port, dict) and port.get("hostPort") in (None, 0)
-        and port.get("containerPort") is not None else port
-        for port in ports]}
+    return {**data, "ports": [{**port, "hostPort": port["containerPort"]}
+                              if _defaulted_port(port) else port for port in ports]}
 
 
 def apply_defaults(pod: PodSpec) -> PodSpec:

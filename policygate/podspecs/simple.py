@@ -6,10 +6,9 @@ controls) sits next to that spec, in the template's `metadata`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from policygate.kubernetes import PodSpec
-from policygate.model import FieldPath, Resource
+from policygate.model import FieldPath, Resource, data_at
 
 Finder = Callable[[Resource], list[PodSpec]]
 
@@ -27,22 +26,12 @@ def at(*path: str) -> Finder:
     return find
 
 
-def _at_path(data: Any, path: FieldPath) -> Any:
-    """`value_at`, through list items too (declared and found paths cross lists)."""
-    for element in path:
-        if isinstance(element, int):
-            data = data[element] if isinstance(data, list) and 0 <= element < len(data) else None
-        else:
-            data = data.get(element) if isinstance(data, dict) else None
-    return data
-
-
 def pod_at(resource: Resource, spec_path: FieldPath, metadata_path: FieldPath,
            assumed: bool = False) -> list[PodSpec]:
-    spec = _at_path(resource.data, spec_path)
+    spec = data_at(resource.data, spec_path)
     if not isinstance(spec, dict):
         return []
-    metadata = _at_path(resource.data, metadata_path)
+    metadata = data_at(resource.data, metadata_path)
     return [PodSpec(resource, spec, spec_path, metadata if isinstance(metadata, dict) else {},
                     metadata_path, assumed=assumed)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from policygate.kubernetes import Container, PodSpec, container
-from policygate.model import FieldPath, Resource
+from policygate.model import FieldPath, Resource, mapping, sequence
 from policygate.podspecs.compose import compose, merge
 
 KINDS = ("Task", "ClusterTask", "TaskRun", "Pipeline", "PipelineRun")
@@ -19,28 +19,20 @@ KINDS = ("Task", "ClusterTask", "TaskRun", "Pipeline", "PipelineRun")
 Part = tuple[Any, FieldPath]
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _steps(task: dict[str, Any], path: FieldPath) -> list[Container]:
-    template = _mapping(task.get("stepTemplate"))
+    template = mapping(task.get("stepTemplate"))
     found: list[Container | None] = []
-    for index, step in enumerate(_list(task.get("steps"))):
+    for index, step in enumerate(sequence(task.get("steps"))):
         data = merge(template, step) if template and isinstance(step, dict) else step
         found.append(container("steps", index, data, path + ("steps", index)))
-    for index, sidecar in enumerate(_list(task.get("sidecars"))):
+    for index, sidecar in enumerate(sequence(task.get("sidecars"))):
         found.append(container("sidecars", index, sidecar, path + ("sidecars", index)))
     return [c for c in found if c is not None]
 
 
 def _pod(resource: Resource, task: Any, task_path: FieldPath | None,
          pod_parts: list[Part]) -> list[PodSpec]:
-    task = _mapping(task)
+    task = mapping(task)
     containers = _steps(task, task_path) if task_path is not None else []
     parts = pod_parts + ([(task, task_path)] if task_path is not None else [])
     fields, sources = compose(parts)
@@ -54,8 +46,8 @@ def _pod(resource: Resource, task: Any, task_path: FieldPath | None,
 def _pipeline_tasks(pipeline: Any, path: FieldPath) -> list[tuple[str | None, Any, FieldPath]]:
     found = []
     for section in ("tasks", "finally"):
-        for index, task in enumerate(_list(_mapping(pipeline).get(section))):
-            task = _mapping(task)
+        for index, task in enumerate(sequence(mapping(pipeline).get(section))):
+            task = mapping(task)
             if "taskSpec" in task:
                 name = task.get("name")
                 found.append((name if isinstance(name, str) else None, task["taskSpec"],
@@ -66,15 +58,15 @@ def _pipeline_tasks(pipeline: Any, path: FieldPath) -> list[tuple[str | None, An
 def _run_template(spec: dict[str, Any]) -> Part:
     if "podTemplate" in spec:
         return spec["podTemplate"], ("spec", "podTemplate")
-    run = _mapping(spec.get("taskRunTemplate"))
+    run = mapping(spec.get("taskRunTemplate"))
     return run.get("podTemplate"), ("spec", "taskRunTemplate", "podTemplate")
 
 
 def _task_templates(spec: dict[str, Any]) -> dict[str, Part]:
     """PipelineRun `taskRunSpecs`: a pod template per pipeline task."""
     found: dict[str, Part] = {}
-    for index, entry in enumerate(_list(spec.get("taskRunSpecs"))):
-        entry = _mapping(entry)
+    for index, entry in enumerate(sequence(spec.get("taskRunSpecs"))):
+        entry = mapping(entry)
         name = entry.get("pipelineTaskName")
         for key in ("podTemplate", "taskPodTemplate"):
             if isinstance(name, str) and key in entry:
@@ -83,7 +75,7 @@ def _task_templates(spec: dict[str, Any]) -> dict[str, Part]:
 
 
 def find(resource: Resource) -> list[PodSpec]:
-    kind, spec = resource.id.kind, _mapping(resource.data.get("spec"))
+    kind, spec = resource.id.kind, mapping(resource.data.get("spec"))
     if kind in ("Task", "ClusterTask"):
         return _pod(resource, spec, ("spec",), [])
     if kind == "TaskRun":

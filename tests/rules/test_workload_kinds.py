@@ -204,6 +204,22 @@ def test_unknown_kinds_are_checked_with_a_note_naming_the_path(write):
         ".policygate.yaml to confirm")
 
 
+# The same pod under `jobs: {0: ...}`, a YAML int key.
+INTEGER_KEY = UNKNOWN.replace("    - name: a\n", "    0:\n")
+
+
+def test_a_pod_under_an_integer_key_is_judged(write):
+    """YAML reads `0:` as an int key (Kubernetes as the string "0"): the pod found there
+    was once dropped by the path walk, which took int steps for list indexes only."""
+    run = check(write, INTEGER_KEY, "--select", "pss,kubernetes")
+    assert run.exit_code == 1
+    assert found_positions(run.json()) == expected_positions(INTEGER_KEY)
+    compliant = check(write, INTEGER_KEY.replace("privileged: true", "privileged: false"),
+                      "--select", "pss/privileged,kubernetes")
+    assert compliant.exit_code == 0
+    assert [f["rule"] for f in compliant.json()["findings"]] == ["kubernetes/assumed-pod-spec"]
+
+
 def test_declared_pod_spec_paths_replace_the_guess(write):
     config = ("kubernetes:\n  pod_spec_paths:\n    - kind: Runner\n"
               "      apiVersion: ci.example.com/v1\n      paths: ['spec.jobs[*].pod']\n")

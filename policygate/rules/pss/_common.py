@@ -12,11 +12,9 @@ from typing import Any
 
 from policygate.kubernetes import Container, PodSpec
 from policygate.model import FieldPath
+# The shape-tolerant readers every rule uses (re-exported here for the rules).
+from policygate.model import mapping as mapping, sequence as sequence
 from policygate.rules import RuleContext
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def pod_security_context(pod: PodSpec) -> dict[str, Any]:
@@ -44,10 +42,6 @@ BASELINE_CAPABILITY_SET = frozenset(BASELINE_CAPABILITIES)
 
 # seccompProfile.type and appArmorProfile.type values that confine the container.
 CONFINED_PROFILE_TYPES = frozenset({"RuntimeDefault", "Localhost"})
-
-
-def sequence(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
