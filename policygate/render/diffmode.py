@@ -84,10 +84,15 @@ def _affected(side: Side, request: RenderRequest, changed: set[str], everything:
         values = {str(v) for v in request.options.get("values_files", ())}
         return bool(values & changed) or any(chart_of(p, [directory]) == directory
                                              for p in changed)
+    return bool(changed & _reads(side, directory))
+
+
+def _reads(side: Side, directory: str) -> set[str]:
+    """The files a kustomize root reads: its closure, and where links among them lead (a
+    kustomization may read a file through a link to it, or to a directory on its path;
+    a change there is a change to what the root reads)."""
     files = side.graph.closure(directory).files
-    # A kustomization may read a file through a link (to the file, or to a directory on
-    # its path): the change is to what the link leads to.
-    return bool(changed & files) or bool(changed & set(side.tree.resolved(files).values()))
+    return files | {path for path in side.tree.resolved(files).values() if path}
 
 
 def _consumed(side: Side) -> set[str]:
@@ -234,8 +239,7 @@ def _may_hold(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
     is among the `mentions`; a chart's templates are not read here: it may."""
     if request.engine != "kustomize" or side.graph.kustomization(request.directory) is None:
         return True
-    files = side.graph.closure(request.directory).files
-    return bool(mentions & (files | {p for p in side.tree.resolved(files).values() if p}))
+    return bool(mentions & _reads(side, request.directory))
 
 
 def _add(session: RenderSession, request: RenderRequest, side: Side, name: str) -> Render:
