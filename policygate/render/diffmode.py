@@ -126,7 +126,6 @@ class DiffRenders:
     head: dict[str, Render] = field(default_factory=dict)   # pair key -> render
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
-    tree: GitTree | None = None                               # the head's
     sides: dict[str, Described] = field(default_factory=dict)  # "head", "base"
     _by_path: dict[str, FileChange] = field(default_factory=dict)
 
@@ -185,8 +184,9 @@ class DiffRenders:
             self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
             self._by_path.update({view.path: view.change for view in self.changes.views})
         change = self._by_path.get(finding.file)
-        if change is None and self.tree is not None:
-            change = self._by_path.get(self.tree.resolved([finding.file])[finding.file] or "")
+        if change is None and "head" in self.sides:
+            tree = self.sides["head"].side.tree   # a GitTree, like every side's
+            change = self._by_path.get(tree.resolved([finding.file])[finding.file] or "")
         if change is None or finding.location is None:
             return False
         if change.status in "RCT" and not any(v.path == finding.file
@@ -297,7 +297,7 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     affected += [k for k, r in base_all.items() if k not in affected and not everything
                  and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
-    renders = DiffRenders(session, changes, mode, tree=trees[0], consumed=_consumed(head),
+    renders = DiffRenders(session, changes, mode, consumed=_consumed(head),
                           sides={"head": Described(head, head_all),
                                  "base": Described(base, base_all)})
     for key in affected:
