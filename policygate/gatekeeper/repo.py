@@ -97,8 +97,11 @@ class GitFiles:
     @property
     def paths(self) -> dict[str, str]:
         if self._paths is None:
-            charts = {path.rpartition("/")[0] for path in self.tree.entries
-                      if path.rpartition("/")[2] == "Chart.yaml"}
+            from policygate.render.markers import CHART_FILE
+
+            # (the tree's index by base name: the render planner has usually built it)
+            charts = {path.rpartition("/")[0]
+                      for path in self.tree.find_named(frozenset({CHART_FILE}))}
             self._paths = {printable(path): path for path in self.tree.files_under("")
                            if wanted(path, self.include, self.exclude)
                            and not _helm_template(path, charts)}

@@ -84,10 +84,15 @@ def _affected(side: Side, request: RenderRequest, changed: set[str], everything:
         values = {str(v) for v in request.options.get("values_files", ())}
         return bool(values & changed) or any(chart_of(p, [directory]) == directory
                                              for p in changed)
+    return bool(changed & _reads(side, directory))
+
+
+def _reads(side: Side, directory: str) -> set[str]:
+    """The files a kustomize root reads: its closure, and where links among them lead (a
+    kustomization may read a file through a link to it, or to a directory on its path;
+    a change there is a change to what the root reads)."""
     files = side.graph.closure(directory).files
-    # A kustomization may read a file through a link (to the file, or to a directory on
-    # its path): the change is to what the link leads to.
-    return bool(changed & files) or bool(changed & set(side.tree.resolved(files).values()))
+    return files | {path for path in side.tree.resolved(files).values() if path}
 
 
 def _consumed(side: Side) -> set[str]:
@@ -121,7 +126,6 @@ class DiffRenders:
     head: dict[str, Render] = field(default_factory=dict)   # pair key -> render
     base: dict[str, Render] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
-    tree: GitTree | None = None                               # the head's
     sides: dict[str, Described] = field(default_factory=dict)  # "head", "base"
     _by_path: dict[str, FileChange] = field(default_factory=dict)
 
@@ -180,8 +184,9 @@ class DiffRenders:
             self._by_path = {c.path: c for c in self.changes.changes if not c.deleted}
             self._by_path.update({view.path: view.change for view in self.changes.views})
         change = self._by_path.get(finding.file)
-        if change is None and self.tree is not None:
-            change = self._by_path.get(self.tree.resolved([finding.file])[finding.file] or "")
+        if change is None and "head" in self.sides:
+            tree = self.sides["head"].side.tree   # a GitTree, like every side's
+            change = self._by_path.get(tree.resolved([finding.file])[finding.file] or "")
         if change is None or finding.location is None:
             return False
         if change.status in "RCT" and not any(v.path == finding.file
@@ -234,8 +239,7 @@ def _may_hold(side: Side, request: RenderRequest, mentions: set[str]) -> bool:
     is among the `mentions`; a chart's templates are not read here: it may."""
     if request.engine != "kustomize" or side.graph.kustomization(request.directory) is None:
         return True
-    files = side.graph.closure(request.directory).files
-    return bool(mentions & (files | {p for p in side.tree.resolved(files).values() if p}))
+    return bool(mentions & _reads(side, request.directory))
 
 
 def _add(session: RenderSession, request: RenderRequest, side: Side, name: str) -> Render:
@@ -293,7 +297,7 @@ def prepare_diff_renders(root: Path, config: Config, changes: ChangeSet, mode: s
     affected += [k for k, r in base_all.items() if k not in affected and not everything
                  and _affected(base, r, changed, False, under)]
     session = RenderSession(config.limits, RenderTools.from_config(section))
-    renders = DiffRenders(session, changes, mode, tree=trees[0], consumed=_consumed(head),
+    renders = DiffRenders(session, changes, mode, consumed=_consumed(head),
                           sides={"head": Described(head, head_all),
                                  "base": Described(base, base_all)})
     for key in affected:

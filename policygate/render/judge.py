@@ -49,14 +49,22 @@ class Judgement:
     annotations: dict[int, Any] = field(default_factory=dict)  # position -> Directive
 
 
-def _place(findings: list[Finding], placer: Placer, context: Any, data: dict[str, Any],
-           label: str) -> None:
-    """Put each finding on the source line that produced its field."""
+def _settle(judgement: Judgement, findings: list[Finding], placer: Placer, context: Any,
+            data: Any, label: str, directive: Any, rule_set: Any) -> None:
+    """Findings on one rendered document, per-document or combined alike: each put on
+    the source line that produced its field, configured, and suppressed by the object's
+    ignore annotation (`directive`, None without one)."""
+    data = data if isinstance(data, dict) else {}
     for finding in findings:
         place = placer.place(context, finding.path, data)
         finding.file, finding.location, finding.render = place.file, place.location, label
         if not place.traced:
             finding.message += " " + UNTRACED_NOTE.format(label=label)
+    findings = rule_set.settings.configure_all(findings)
+    if directive is not None:
+        findings, suppressed = _suppress(findings, directive)
+        judgement.suppressed.extend(suppressed)
+    judgement.findings.extend(findings)
 
 
 def _annotation_directive(resource: Any, placer: Placer, context: Any) -> Any:
@@ -152,19 +160,18 @@ def judge_render(render: Render, placer: Placer, rule_set: Any) -> Judgement:
         document = judged.document
         if judged.kind is not None:
             judgement.resources += 1
-        data = document.data if isinstance(document.data, dict) else {}
-        _place(judged.findings, placer, context, data, label)
-        findings = rule_set.settings.configure_all(judged.findings)
+        directive = None
         if judged.resource is not None:
             judgement.checked.append((document.file, judged.resource.id))
-            judgement.state[judged.resource.id] = json.dumps(data, sort_keys=True, default=str)
+            judgement.state[judged.resource.id] = json.dumps(
+                document.data if isinstance(document.data, dict) else {}, sort_keys=True,
+                default=str)
             directive = _annotation_directive(judged.resource, placer, context)
             if directive is not None:
                 judgement.directives.append(directive)
                 judgement.annotations[position] = directive
-                findings, suppressed = _suppress(findings, directive)
-                judgement.suppressed.extend(suppressed)
-        judgement.findings.extend(findings)
+        _settle(judgement, judged.findings, placer, context, document.data, label, directive,
+                rule_set)
     render.resources = judgement.resources
     return judgement
 
@@ -175,11 +182,5 @@ def add_combined(render: Render, placer: Placer, judgement: Judgement, position:
     suppressed like the per-document ones (the diff filter and comment suppressions
     follow when the renders are folded into the report)."""
     ref = next(r for r in judgement.combined if r.position == position)
-    data = ref.data if isinstance(ref.data, dict) else {}
-    _place(findings, placer, judgement.contexts[position], data, render.request.label)
-    findings = rule_set.settings.configure_all(findings)
-    directive = judgement.annotations.get(position)
-    if directive is not None:
-        findings, suppressed = _suppress(findings, directive)
-        judgement.suppressed.extend(suppressed)
-    judgement.findings.extend(findings)
+    _settle(judgement, findings, placer, judgement.contexts[position], ref.data,
+            render.request.label, judgement.annotations.get(position), rule_set)

@@ -24,18 +24,25 @@ def may_point(content: bytes) -> bool:
     return any(marker in content for marker in GITOPS_MARKERS)
 
 
-def _relative(target: str, root: Path) -> str | None:
+def _relative(target: str, real_root: Path) -> str | None:
     try:
-        relative = Path(target).resolve().relative_to(root.resolve()).as_posix()
+        relative = Path(target).resolve().relative_to(real_root).as_posix()
     except (ValueError, OSError):
         return None
     return "" if relative == "." else relative
 
 
 def split_targets(targets: Sequence[str], root: Path, tree: Tree) -> tuple[list[str], list[str]]:
-    """(directories, files) of the checked paths, relative to `root`; outside it: neither."""
-    given = [r for r in (_relative(t, root) for t in targets or (".",)) if r is not None]
-    return [g for g in given if tree.is_dir(g)], [g for g in given if not tree.is_dir(g)]
+    """(directories, files) of the checked paths, relative to `root`; outside it: neither.
+    (Each path is resolved and asked about once: pre-commit passes hundreds.)"""
+    real_root = root.resolve()
+    directories: list[str] = []
+    files: list[str] = []
+    for target in targets or (".",):
+        relative = _relative(target, real_root)
+        if relative is not None:
+            (directories if tree.is_dir(relative) else files).append(relative)
+    return directories, files
 
 
 def ancestor_chart(tree: Tree, file: str) -> str | None:

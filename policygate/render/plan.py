@@ -58,13 +58,18 @@ def chart_parts(tree: Tree, chart: str) -> set[str]:
             if path[len(prefix):].startswith(("templates/", "charts/"))}
 
 
-def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | None = None,
-               tree: DiskTree | None = None) -> RenderPlan:
+def plan_paths(targets: Sequence[str], root: Path, section: dict[str, Any] | None = None
+               ) -> RenderPlan:
     """What to render when checking paths on disk (below `root`, the repository)."""
-    tree = tree or DiskTree(root)
+    tree = DiskTree(root)
+    return plan_targets(*split_targets(targets, root, tree), tree, section)
+
+
+def plan_targets(directories: list[str], files: list[str], tree: Tree,
+                 section: dict[str, Any] | None) -> RenderPlan:
+    """What to render for checked paths already split (markers.split_targets)."""
     graph = KustomizeGraph(tree)
     plan = RenderPlan(tree, graph)
-    directories, files = split_targets(targets, root, tree)
     in_scope = graph.discover(directories) if directories else []
     everywhere = graph.discover([""]) if files else in_scope
     roots = graph.roots(in_scope)

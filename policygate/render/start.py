@@ -61,7 +61,7 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     section = config.sections.get("render") or {}
     candidates = _pointer_files(tree, selection) if section.get("gitops", True) else []
     directories, files = split_targets(targets, base, tree) if targets else ([], [])
-    plan = _plan(targets, base, tree, section) if candidates or (
+    plan = _plan(directories, files, tree, section) if candidates or (
         targets and has_render_files(tree, directories, files)) else None
     if candidates:
         from policygate.render.gitops import find_pointers, generated_values
@@ -81,7 +81,7 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
         else:
             selection.sources.append(SourceFile(stream.display, stream.display, stream.content))
     if plan is None and rendered:
-        plan = _plan((), base, tree, section)
+        plan = _plan([], [], tree, section)
     if plan is None:
         return None
     selection.sources = [s for s in selection.sources if s.display not in plan.consumed]
@@ -96,13 +96,14 @@ def prepare_renders(targets: Sequence[str], root: Path | None, config: Config,
     return session
 
 
-def _plan(targets: Sequence[str], base: Path, tree: DiskTree, section: dict[str, Any]
+def _plan(directories: list[str], files: list[str], tree: DiskTree, section: dict[str, Any]
           ) -> RenderPlan:
-    """The render plan; imported only for a repository with something to render."""
+    """The render plan of the checked paths (none: nothing but what GitOps objects lead
+    to); imported only for a repository with something to render."""
     from policygate.render.graph import KustomizeGraph
-    from policygate.render.plan import RenderPlan, plan_paths
+    from policygate.render.plan import RenderPlan, plan_targets
 
-    return plan_paths(targets, base, section, tree) if targets else \
+    return plan_targets(directories, files, tree, section) if directories or files else \
         RenderPlan(tree, KustomizeGraph(tree))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from policygate.sources.files import SKIPPED_DIRS
-from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
+from policygate.sources.links import SUBMODULE_MODE, SYMLINK_MODE, entry_kind, follow
 
 
 def normalize(directory: str, target: str) -> str | None:
@@ -117,9 +117,6 @@ class DiskTree:
         return self._walked[directory]
 
 
-_SYMLINK, _SUBMODULE = "120000", "160000"
-
-
 class _Unread(Exception):
     """A link on the path whose target is not read yet (read in a batch, then again)."""
 
@@ -178,9 +175,7 @@ class GitTree:
 
     def _kind(self, path: str) -> str | None:
         entry = self.entries.get(path)
-        if entry is None:
-            return IS_DIRECTORY if path in self.dirs else None
-        return {_SYMLINK: IS_LINK, _SUBMODULE: IS_SUBMODULE}.get(entry[0], IS_FILE)
+        return entry_kind(entry[0] if entry else None, lambda: path in self.dirs)
 
     def _target(self, path: str) -> str:
         target = self._targets.get(self.entries[path][1])
@@ -212,7 +207,7 @@ class GitTree:
         targets = self.resolved(paths)
         ids = {target: self.entries[target][1] for target in targets.values()
                if target is not None and target in self.entries
-               and self.entries[target][0] not in (_SYMLINK, _SUBMODULE)}
+               and self.entries[target][0] not in (SYMLINK_MODE, SUBMODULE_MODE)}
         blobs = self.git.read_blobs(sorted(set(ids.values())))
         return {path: blobs.get(ids[target]) if target in ids else None
                 for path, target in targets.items()}
@@ -233,7 +228,7 @@ class GitTree:
         named = f"{directory}/" if directory else ""
         return sorted(named + p[len(prefix):] for p in self.entries
                       if p.startswith(prefix) and not _skipped(p)
-                      and self.entries[p][0] != _SUBMODULE)
+                      and self.entries[p][0] != SUBMODULE_MODE)
 
     def grep(self, needles: Iterable[bytes], suffixes: Sequence[str] = ("*.yaml", "*.yml")
              ) -> list[str]:

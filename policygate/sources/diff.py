@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from policygate.sources.links import SUBMODULE_MODE, SYMLINK_MODE  # noqa: F401 (its importers')
+
 NULL_ID = "0" * 40
-SYMLINK_MODE = "120000"
-SUBMODULE_MODE = "160000"
 
 
 @dataclass(frozen=True, slots=True)

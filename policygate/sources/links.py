@@ -10,6 +10,17 @@ from policygate.sources.files import BROKEN, INTO_SUBMODULE, OUTSIDE
 MAX_HOPS = 40  # Linux's limit on links followed while resolving one path
 # What a path is in a tree (the `kind` callback's answers).
 IS_LINK, IS_FILE, IS_DIRECTORY, IS_SUBMODULE = "link", "file", "directory", "submodule"
+# The git modes of the entries that are not files (sources.diff reads them in diffs too).
+SYMLINK_MODE = "120000"
+SUBMODULE_MODE = "160000"
+
+
+def entry_kind(mode: str | None, is_directory: Callable[[], bool]) -> str | None:
+    """What a git tree's path is, from its entry's mode (None: no entry — a directory
+    when files lie below it, else nothing): the `kind` answer of both git trees."""
+    if mode is None:
+        return IS_DIRECTORY if is_directory() else None
+    return {SYMLINK_MODE: IS_LINK, SUBMODULE_MODE: IS_SUBMODULE}.get(mode, IS_FILE)
 
 
 def follow(path: str, kind: Callable[[str], str | None], target: Callable[[str], str]

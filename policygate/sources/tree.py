@@ -10,9 +10,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from policygate.sources.diff import SUBMODULE_MODE, SYMLINK_MODE
 from policygate.sources.files import DIRECTORY, INTO_SUBMODULE
-from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_LINK, IS_SUBMODULE, follow
+from policygate.sources.links import IS_DIRECTORY, IS_FILE, IS_SUBMODULE, entry_kind, follow
 from policygate.sources.git import Git, Started
 
 
@@ -104,9 +103,7 @@ class Tree:
 
     def _kind(self, path: str) -> str | None:
         entry = self.entries.get(path)
-        if entry is None:
-            return IS_DIRECTORY if self._is_directory(path) else None
-        return {SYMLINK_MODE: IS_LINK, SUBMODULE_MODE: IS_SUBMODULE}.get(entry.mode, IS_FILE)
+        return entry_kind(entry.mode if entry else None, lambda: self._is_directory(path))
 
     def resolve(self, path: str) -> Resolved | str:
         """The regular file `path` leads to, or why it is not followed."""
