@@ -61,7 +61,9 @@ def _parse_yaml(text: str, path: Path) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
+        # A reader error (a control character) has no mark, and its text goes on to a second
+        # line naming the stream: the first line is the problem.
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ContextFileError(f"{path}{where}: invalid YAML: {problem}") from None
 
 

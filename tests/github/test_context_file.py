@@ -262,6 +262,10 @@ def test_the_first_error_is_the_first_by_json_path_not_by_schema_order(tmp_path)
     ("pr.yaml", "a: !!python/object:os.system x\n",
      ":1:4: invalid YAML: could not determine a constructor for the tag "
      "'tag:yaml.org,2002:python/object:os.system'"),
+    # A control character: the reader's problem, on one line (its text goes on to name the
+    # stream on a second line).
+    ("pr.yaml", "a: \x07\n", ": invalid YAML: unacceptable character #x0007: special "
+                              "characters are not allowed"),
     ("PR.YAML", "- a\n- b\n", ": $: expected object, found array"),
     ("pr.yaml", "just text\n", ": $: expected object, found string"),
     ("pr.yml", "", ": $: expected object, found null"),
