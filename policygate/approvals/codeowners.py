@@ -71,13 +71,13 @@ class CodeOwners:
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
     directory_only = pattern.endswith("/")
     body = pattern.rstrip("/")
-    anchored = body.startswith("/") or "/" in body.lstrip("/").rstrip("/")
+    anchored = body.startswith("/") or "/" in body.lstrip("/")
     body = body.lstrip("/")
     prefix = "" if anchored else "(?:.*/)?"
     # A directory pattern owns what is inside it; a plain name also matches a directory
     # of that name and so owns its contents too; but a wildcard in the last segment
     # (`docs/*`, `*.js`) matches only that level, as GitHub documents.
-    last = body.rsplit("/", 1)[-1]
+    last = body.rpartition("/")[2]
     if directory_only:
         suffix = "/.+"
     elif "*" in last and last != "**":
@@ -101,7 +101,7 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
     lines: list[OwnerLine] = []
     invalid: list[InvalidLine] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        content = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        content = raw.partition(" #")[0].strip() if not raw.lstrip().startswith("#") else ""
         if not content:
             continue
         pattern, *tokens = content.split()
